@@ -1,0 +1,105 @@
+import type { Delivery, ErrorCode, Issue } from './codes.js';
+import { ParleyError } from './ParleyError.js';
+
+function listIssues(issues: readonly Issue[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+}
+
+/** A bad configuration, naming every bad field. Never retryable. */
+export function configError(issues: readonly Issue[], provider?: string): ParleyError {
+  return new ParleyError({
+    code: 'CONFIG',
+    message: `Invalid ${provider ? `${provider} ` : ''}configuration: ${listIssues(issues)}`,
+    issues,
+    ...(provider ? { provider } : {}),
+  });
+}
+
+/** A bad message, naming every bad field. Raised before any network call, so never sent. */
+export function validationError(issues: readonly Issue[], provider?: string): ParleyError {
+  return new ParleyError({
+    code: 'VALIDATION',
+    message: `Invalid message: ${listIssues(issues)}`,
+    issues,
+    delivery: 'not_sent',
+    ...(provider ? { provider } : {}),
+  });
+}
+
+/** Something the provider cannot do (a message type, a status call). Never sent. */
+export function unsupportedError(what: string, provider: string): ParleyError {
+  return new ParleyError({
+    code: 'UNSUPPORTED',
+    message: `${provider} does not support ${what}`,
+    delivery: 'not_sent',
+    provider,
+  });
+}
+
+/** The caller's signal (or `close()`) stopped the operation. */
+export function abortedError(delivery: Delivery, cause?: unknown): ParleyError {
+  return new ParleyError({
+    code: 'ABORTED',
+    message:
+      delivery === 'not_sent'
+        ? 'The operation was aborted before the request was sent'
+        : 'The operation was aborted after the request was sent; the provider may have accepted it',
+    delivery,
+    cause,
+  });
+}
+
+/** A time limit passed. Retryable; whether a send went through depends on `delivery`. */
+export function timeoutError(what: string, delivery: Delivery, cause?: unknown): ParleyError {
+  return new ParleyError({
+    code: 'TIMEOUT',
+    message: `Timed out ${what}`,
+    retryable: true,
+    delivery,
+    cause,
+  });
+}
+
+/** The connection failed. `not_sent` only where the request surely never reached the server. */
+export function networkError(detail: string, delivery: Delivery, cause?: unknown): ParleyError {
+  return new ParleyError({
+    code: 'NETWORK',
+    message: `Network error: ${detail}`,
+    retryable: true,
+    delivery,
+    cause,
+  });
+}
+
+/** The provider answered with something of no documented shape. The raw body is kept, truncated. */
+export function protocolError(
+  detail: string,
+  response: { status?: number; body?: string },
+  provider?: string,
+): ParleyError {
+  return new ParleyError({
+    code: 'PROTOCOL',
+    message: `Unexpected response${provider ? ` from ${provider}` : ''}: ${detail}`,
+    delivery: 'unknown',
+    ...(response.status !== undefined ? { httpStatus: response.status } : {}),
+    ...(response.body !== undefined ? { body: response.body } : {}),
+    ...(provider ? { provider } : {}),
+  });
+}
+
+export interface ProviderErrorInit {
+  readonly code: ErrorCode;
+  readonly provider: string;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly delivery: Delivery;
+  readonly httpStatus?: number;
+  readonly providerCode?: string | number;
+  readonly retryAfterMs?: number;
+  readonly body?: string;
+}
+
+/** A documented error answer from a provider, already classified by the adapter's error table. */
+export function providerError(init: ProviderErrorInit): ParleyError {
+  return new ParleyError(init);
+}

@@ -1,0 +1,54 @@
+import type { ParleyError } from '../errors/ParleyError.js';
+import type { OutboundMessage } from '../messages/schemas.js';
+import type { Capabilities } from '../provider.js';
+import type { StatusUpdate } from '../status.js';
+import type { WebhookHandler } from '../webhook/types.js';
+
+/** What `send` resolves with once the provider accepted a message. */
+export interface SendResult {
+  /** Parley's stable id of the message, used in events and `getStatus`. */
+  readonly id: string;
+  readonly provider: string;
+  /** The provider's own id, as a string, where it gives one. */
+  readonly providerMessageId?: string;
+  readonly status: 'accepted';
+  readonly acceptedAt: Date;
+}
+
+export interface SendOptions {
+  readonly signal?: AbortSignal;
+  /** Sends with the same key return the first result instead of sending again. */
+  readonly idempotencyKey?: string;
+}
+
+/** The events of a messenger. */
+export interface MessengerEvents {
+  /** Every change of a message's unified status: monotonic, never repeated. */
+  status: (update: StatusUpdate) => void;
+  /** A background failure (a status poll that kept failing, a bad webhook call). */
+  error: (error: ParleyError) => void;
+}
+
+type Listener<E extends keyof MessengerEvents> = MessengerEvents[E];
+
+/**
+ * One provider account behind a provider-neutral interface.
+ *
+ * @example
+ * const messenger = createMessenger('decisiontelecom://KEY@default?sender=Acme', { providers: [decisionTelecom] });
+ * messenger.on('status', (u) => console.log(u.id, u.status));
+ * const { id } = await messenger.send({ type: 'text', to: '+57 300 123 4567', text: 'Hola' });
+ */
+export interface Messenger {
+  readonly provider: string;
+  readonly capabilities: Capabilities;
+  send(message: OutboundMessage, options?: SendOptions): Promise<SendResult>;
+  getStatus(id: string, options?: { signal?: AbortSignal }): Promise<StatusUpdate>;
+  on<E extends keyof MessengerEvents>(event: E, listener: Listener<E>): this;
+  once<E extends keyof MessengerEvents>(event: E, listener: Listener<E>): this;
+  off<E extends keyof MessengerEvents>(event: E, listener?: Listener<E>): this;
+  /** The callback handler, where the provider calls back and `callbackUrl` is configured. */
+  readonly webhook?: WebhookHandler;
+  /** Stops tracking, lets in-flight work settle, frees sockets. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import { inspect } from 'node:util';
+
+const BRAND = Symbol.for('parley.secret');
+const REDACTED = '[redacted]';
+
+/**
+ * A credential that never shows itself: `String()`, `JSON.stringify`, template literals and
+ * `util.inspect` all print `[redacted]`. Call `reveal()` at the one place that needs the value
+ * (building an auth header).
+ *
+ * @example
+ * const key = new Secret(process.env.API_KEY ?? '');
+ * console.log(key);          // Secret [redacted]
+ * headers.authorization = `Basic ${btoa(key.reveal())}`;
+ */
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+
+  /** Wraps a string; returns a `Secret` unchanged. */
+  static from(value: string | Secret): Secret {
+    return value instanceof Secret ? value : new Secret(value);
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  get length(): number {
+    return this.#value.length;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [Symbol.toPrimitive](): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return `Secret ${REDACTED}`;
+  }
+}
+
+/** Reveals a `Secret` or passes a plain string through. */
+export function reveal(value: string | Secret): string {
+  return value instanceof Secret ? value.reveal() : value;
+}
+
+/**
+ * Replaces every occurrence of the given secrets (and their base64 forms) in `text`.
+ * Used at the boundary where provider text or error messages leave the library.
+ */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of [secret, Buffer.from(secret).toString('base64')]) {
+      out = out.split(form).join(REDACTED);
+    }
+  }
+  return out;
+}
+
+export { REDACTED };
