@@ -71,7 +71,9 @@ export class ParleyError extends Error {
   /** A copy with some fields replaced (used to add `provider` or `delivery` at a boundary). */
   with(changes: Partial<ParleyErrorOptions>): ParleyError {
     const next = new ParleyError({ ...this.toOptions(), ...changes });
-    if (this.stack !== undefined) next.stack = this.stack;
+    // Keep where the failure happened, under the new message (the old one may be unredacted).
+    const head = `${this.name}: ${this.message}`;
+    if (this.stack?.startsWith(head)) next.stack = `${next.name}: ${next.message}${this.stack.slice(head.length)}`;
     return next;
   }
 

@@ -49,6 +49,21 @@ export function abortedError(delivery: Delivery, cause?: unknown): ParleyError {
   });
 }
 
+/**
+ * The wait queue of a concurrency slot is full. Retryable; nothing was sent.
+ *
+ * @example
+ * throw concurrencyLimitError('the wait queue holds 10000 callers');
+ */
+export function concurrencyLimitError(detail: string): ParleyError {
+  return new ParleyError({
+    code: 'CONCURRENCY_LIMIT',
+    message: `Concurrency limit reached: ${detail}`,
+    retryable: true,
+    delivery: 'not_sent',
+  });
+}
+
 /** A time limit passed. Retryable; whether a send went through depends on `delivery`. */
 export function timeoutError(what: string, delivery: Delivery, cause?: unknown): ParleyError {
   return new ParleyError({
@@ -102,4 +117,31 @@ export interface ProviderErrorInit {
 /** A documented error answer from a provider, already classified by the adapter's error table. */
 export function providerError(init: ProviderErrorInit): ParleyError {
   return new ParleyError(init);
+}
+
+export interface WebhookErrorInit {
+  readonly code: ErrorCode;
+  /** The HTTP status the webhook answered the call with. */
+  readonly status: number;
+  readonly detail: string;
+  readonly provider?: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * A call to `messenger.webhook` that failed: turned away (401, 400, 405, 408, 413) or whose
+ * status could not be handled (500). `httpStatus` is the status the webhook answered with.
+ * Never carries the URL, the signature or the secret.
+ *
+ * @example
+ * webhookError({ code: 'AUTH', status: 401, detail: 'missing or invalid callback signature' });
+ */
+export function webhookError(init: WebhookErrorInit): ParleyError {
+  return new ParleyError({
+    code: init.code,
+    message: `Webhook call answered ${init.status}: ${init.detail}`,
+    httpStatus: init.status,
+    ...(init.provider ? { provider: init.provider } : {}),
+    ...(init.cause !== undefined ? { cause: init.cause } : {}),
+  });
 }

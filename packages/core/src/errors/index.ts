@@ -1,8 +1,9 @@
 export type { Delivery, ErrorCode, Issue } from './codes.js';
 export { ERROR_CODES } from './codes.js';
-export type { ProviderErrorInit } from './factories.js';
+export type { ProviderErrorInit, WebhookErrorInit } from './factories.js';
 export {
   abortedError,
+  concurrencyLimitError,
   configError,
   networkError,
   protocolError,
@@ -10,6 +11,7 @@ export {
   timeoutError,
   unsupportedError,
   validationError,
+  webhookError,
 } from './factories.js';
 export type { ParleyErrorOptions } from './ParleyError.js';
 export { isParleyError, ParleyError } from './ParleyError.js';

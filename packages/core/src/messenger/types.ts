@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'eventemitter3';
 import type { ParleyError } from '../errors/ParleyError.js';
 import type { OutboundMessage } from '../messages/schemas.js';
 import type { Capabilities } from '../provider.js';
@@ -29,7 +30,7 @@ export interface MessengerEvents {
   error: (error: ParleyError) => void;
 }
 
-type Listener<E extends keyof MessengerEvents> = MessengerEvents[E];
+type Listener<E extends keyof MessengerEvents> = EventEmitter.EventListener<MessengerEvents, E>;
 
 /**
  * One provider account behind a provider-neutral interface.

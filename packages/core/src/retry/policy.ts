@@ -22,7 +22,9 @@ export interface RetryInput {
   readonly random?: () => number;
 }
 
-export type RetryDecision = { readonly retry: false; readonly reason: string } | { readonly retry: true; readonly delayMs: number };
+export type RetryDecision =
+  | { readonly retry: false; readonly reason: string }
+  | { readonly retry: true; readonly delayMs: number };
 
 /**
  * Decides, as a pure function, whether and when to try a failed call again: only a retryable

@@ -1,0 +1,4 @@
+export { hashKey } from './key.js';
+export type { MemoryLimiter, MemoryLimiterOptions } from './memory.js';
+export { defaultLimiter, memoryLimiter, sharedLimiter } from './memory.js';
+export type { Limiter, Release } from './types.js';

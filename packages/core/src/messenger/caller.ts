@@ -1,0 +1,101 @@
+import { ParleyError } from '../errors/ParleyError.js';
+import type { Limiter } from '../limiter/types.js';
+import type { Logger } from '../logger.js';
+import type { ProviderDriver, ProviderRequest } from '../provider.js';
+import { runWithRetry } from '../retry/run.js';
+import type { Store } from '../store/types.js';
+import type { Transport, TransportResponse } from '../transport/types.js';
+
+export interface CallOptions {
+  /** A send is resent only when it surely was not accepted. */
+  readonly isSend: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface CallerDeps {
+  readonly provider: string;
+  readonly driver: ProviderDriver;
+  readonly transport: Transport;
+  readonly limiter: Limiter;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** Aborts waiting (in the limiter, between retries) when the messenger closes; never a request in flight. */
+  readonly closing: AbortSignal;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Every call to a provider goes through here: a concurrency slot, the daily quota, the
+ * transport with its time limit, the adapter's parser, and retries decided by `decideRetry`.
+ */
+export class ProviderCaller {
+  constructor(private readonly deps: CallerDeps) {}
+
+  call<T>(request: ProviderRequest, parse: (response: TransportResponse) => T, options: CallOptions): Promise<T> {
+    const { driver, logger } = this.deps;
+    const waitSignal = options.signal ? AbortSignal.any([options.signal, this.deps.closing]) : this.deps.closing;
+    return runWithRetry(() => this.attempt(request, parse, options.signal, waitSignal), {
+      isSend: options.isSend,
+      signal: waitSignal,
+      ...(driver.maxAttempts !== undefined ? { policy: { maxAttempts: driver.maxAttempts } } : {}),
+      onRetry: (error, attempt, delayMs) =>
+        logger.debug(`retrying ${this.deps.provider} call`, {
+          attempt,
+          delayMs,
+          code: error instanceof ParleyError ? error.code : undefined,
+        }),
+    });
+  }
+
+  private async attempt<T>(
+    request: ProviderRequest,
+    parse: (response: TransportResponse) => T,
+    signal: AbortSignal | undefined,
+    waitSignal: AbortSignal,
+  ): Promise<T> {
+    const { driver, limiter, transport } = this.deps;
+    const release = driver.concurrency
+      ? await limiter.acquire(driver.concurrency.key, { max: driver.concurrency.max, signal: waitSignal })
+      : undefined;
+    try {
+      if (signal?.aborted) throw signal.reason instanceof ParleyError ? signal.reason : abortedBeforeSend(signal);
+      await this.countQuota();
+      const response = await transport.request({
+        ...request,
+        ...(driver.timeoutMs !== undefined ? { timeoutMs: driver.timeoutMs } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      return parse(response);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Counts one request against the daily quota, failing fast (not sent) once it is used up. */
+  private async countQuota(): Promise<void> {
+    const quota = this.deps.driver.dailyQuota;
+    if (!quota) return;
+    const now = this.deps.now();
+    const day = Math.floor(now / DAY_MS);
+    const used = await this.deps.store.increment(`quota:${quota.key}:${day}`, (day + 1) * DAY_MS);
+    if (used > quota.limit) {
+      throw new ParleyError({
+        code: 'QUOTA_EXCEEDED',
+        message: `The daily limit of ${quota.limit} requests for this credential is used up (resets at 00:00 UTC)`,
+        delivery: 'not_sent',
+        provider: this.deps.provider,
+      });
+    }
+  }
+}
+
+function abortedBeforeSend(signal: AbortSignal): ParleyError {
+  return new ParleyError({
+    code: 'ABORTED',
+    message: 'The operation was aborted before the request was sent',
+    delivery: 'not_sent',
+    cause: signal.reason,
+  });
+}

@@ -1,0 +1,267 @@
+import { inspect } from 'node:util';
+import { EventEmitter } from 'eventemitter3';
+import { type ParleyConfig, resolveConfig, secretValues } from '../config/resolve.js';
+import { abortedError, unsupportedError, validationError } from '../errors/factories.js';
+import { hashKey } from '../limiter/key.js';
+import { defaultLimiter } from '../limiter/memory.js';
+import type { Limiter } from '../limiter/types.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { validateMessage } from '../messages/validate.js';
+import type { Capabilities, ProviderDefinition, ProviderDriver, ProviderStatus } from '../provider.js';
+import { isFinalStatus, type StatusUpdate } from '../status.js';
+import { defaultStore } from '../store/shared.js';
+import type { MessageRecord, Store } from '../store/types.js';
+import { StatusHub } from '../tracker/hub.js';
+import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
+import type { Transport } from '../transport/types.js';
+import { undiciTransport } from '../transport/undici.js';
+import { createWebhookHandler } from '../webhook/handler.js';
+import { signCallbackUrl } from '../webhook/sign.js';
+import type { WebhookHandler } from '../webhook/types.js';
+import { type CallOptions, ProviderCaller } from './caller.js';
+import { newMessageId } from './ids.js';
+import { finalizeError } from './redact-error.js';
+import { redactingLogger } from './redacting-logger.js';
+import type { Messenger, MessengerEvents, SendOptions, SendResult } from './types.js';
+
+export interface CreateMessengerOptions {
+  /** The provider definitions to choose from, e.g. `[decisionTelecom, wolkvox]`. */
+  readonly providers: readonly ProviderDefinition[];
+  /** Where all HTTP goes. Default: `undiciTransport()`, owned and closed by the messenger. */
+  readonly transport?: Transport;
+  /** Concurrency slots. Default: one in-memory limiter per process, shared by all messengers. */
+  readonly limiter?: Limiter;
+  /** Message state, counters and idempotency keys. Default: one in-memory store per process. */
+  readonly store?: Store;
+  readonly logger?: Logger;
+  /** The clock, for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * Creates a messenger for the provider a config names, validating the config first (a `CONFIG`
+ * `ParleyError` names every bad field, before anything touches the network).
+ *
+ * @example
+ * import { createMessenger, configFromEnv } from '@parley/core';
+ * import { decisionTelecom } from '@parley/adapter-decisiontelecom';
+ * import { wolkvox } from '@parley/adapter-wolkvox';
+ *
+ * const messenger = createMessenger(configFromEnv(process.env), { providers: [decisionTelecom, wolkvox] });
+ * messenger.on('status', (u) => console.log(u.id, u.status));
+ * await messenger.send({ type: 'text', to: '+57 300 123 4567', text: 'Hola' });
+ */
+export function createMessenger(config: ParleyConfig, options: CreateMessengerOptions): Messenger {
+  const { definition, config: validated } = resolveConfig(config, options.providers);
+  const secrets = secretValues(definition, validated);
+  const logger = redactingLogger(options.logger ?? silentLogger, secrets);
+  const driver = definition.create(validated, { logger, hashKey });
+  return new CoreMessenger(definition.name, driver, options, logger);
+}
+
+class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
+  readonly provider: string;
+  readonly capabilities: Capabilities;
+  readonly webhook?: WebhookHandler;
+  readonly #driver: ProviderDriver;
+  readonly #transport: Transport;
+  readonly #ownsTransport: boolean;
+  readonly #store: Store;
+  readonly #hub: StatusHub;
+  readonly #tracker: StatusTracker | undefined;
+  readonly #caller: ProviderCaller;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #closing = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #keepsRecords: boolean;
+  #closed: Promise<void> | undefined;
+
+  constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
+    super();
+    this.provider = provider;
+    this.capabilities = driver.capabilities;
+    this.#driver = driver;
+    this.#logger = logger;
+    this.#now = options.now ?? Date.now;
+    this.#ownsTransport = options.transport === undefined;
+    this.#transport = options.transport ?? undiciTransport();
+    this.#store = options.store ?? defaultStore();
+    this.#caller = new ProviderCaller({
+      provider,
+      driver,
+      transport: this.#transport,
+      limiter: options.limiter ?? defaultLimiter(),
+      store: this.#store,
+      logger,
+      now: this.#now,
+      closing: this.#closing.signal,
+    });
+    const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
+    const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;
+    this.#hub = new StatusHub(provider, this.#store, retentionMs, (u) => this.emit('status', u), this.#now);
+    this.#keepsRecords = driver.capabilities.statusQuery || driver.callbacks !== undefined || tracking !== undefined;
+    if (tracking !== undefined && driver.buildStatus) {
+      this.#tracker = new StatusTracker(tracking, {
+        scope: driver.scope,
+        store: this.#store,
+        hub: this.#hub,
+        now: this.#now,
+        poll: (record) => this.#poll(record),
+        onError: (error) => this.#emitError(error),
+      });
+    }
+    const callbacks = driver.callbacks;
+    const parseCallback = driver.parseCallback?.bind(driver);
+    if (callbacks && parseCallback) {
+      this.webhook = createWebhookHandler({
+        secret: callbacks.secret,
+        provider,
+        parse: parseCallback,
+        onStatus: (id, status) => this.#onCallback(id, status),
+        onError: (error) => this.#emitError(error),
+      });
+    }
+  }
+
+  send(message: Parameters<Messenger['send']>[0], options: SendOptions = {}): Promise<SendResult> {
+    return this.#track(this.#send(message, options));
+  }
+
+  async #send(message: unknown, options: SendOptions): Promise<SendResult> {
+    try {
+      if (this.#closed) throw abortedError('not_sent', new Error('the messenger is closed'));
+      const validated = validateMessage(message, this.provider);
+      if (!this.capabilities[validated.type]) {
+        throw unsupportedError(`${validated.type} messages`, this.provider);
+      }
+      const id = newMessageId();
+      const callbacks = this.#driver.callbacks;
+      const request = this.#driver.buildSend(validated, {
+        id,
+        ...(callbacks ? { callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : {}),
+      });
+      const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
+      const { providerMessageId } = await this.#caller.call(request, (res) => this.#driver.parseSend(res), callOptions);
+      const acceptedAt = new Date(this.#now());
+      const result: SendResult = {
+        id,
+        provider: this.provider,
+        ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+        status: 'accepted',
+        acceptedAt,
+      };
+      await this.#accepted(result);
+      return result;
+    } catch (error) {
+      throw finalizeError(error, this.provider, this.#driver.secrets);
+    }
+  }
+
+  async #accepted(result: SendResult): Promise<void> {
+    const record: MessageRecord = {
+      id: result.id,
+      scope: this.#driver.scope,
+      status: 'accepted',
+      acceptedAt: result.acceptedAt.getTime(),
+      ...(result.providerMessageId !== undefined ? { providerMessageId: result.providerMessageId } : {}),
+    };
+    if (!this.#keepsRecords) {
+      this.emit('status', {
+        id: result.id,
+        provider: this.provider,
+        status: 'accepted',
+        final: false,
+        at: result.acceptedAt,
+      });
+      return;
+    }
+    await this.#hub.accepted(record, result.acceptedAt);
+    if (this.#tracker && record.providerMessageId !== undefined) await this.#tracker.track(record);
+  }
+
+  getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {
+    return this.#track(this.#getStatus(id, options));
+  }
+
+  async #getStatus(id: string, options: { signal?: AbortSignal }): Promise<StatusUpdate> {
+    try {
+      if (!this.capabilities.statusQuery || !this.#driver.buildStatus) {
+        throw unsupportedError('status queries', this.provider);
+      }
+      if (typeof id !== 'string' || id.length === 0) throw validationError([{ path: 'id', message: 'id is required' }]);
+      const record = await this.#store.getMessage(id);
+      const providerMessageId = record?.providerMessageId ?? (this.#driver.isProviderMessageId?.(id) ? id : undefined);
+      if (providerMessageId === undefined) {
+        throw validationError([{ path: 'id', message: `no message ${id} is known to this messenger` }], this.provider);
+      }
+      const status = await this.#queryStatus(providerMessageId, options.signal);
+      if (record) await this.#hub.apply(record, status);
+      return this.#hub.update(id, status);
+    } catch (error) {
+      throw finalizeError(error, this.provider, this.#driver.secrets);
+    }
+  }
+
+  #queryStatus(providerMessageId: string, signal?: AbortSignal): Promise<ProviderStatus> {
+    const driver = this.#driver;
+    if (!driver.buildStatus || !driver.parseStatus) throw unsupportedError('status queries', this.provider);
+    const parse = driver.parseStatus.bind(driver);
+    return this.#caller.call(driver.buildStatus(providerMessageId), parse, {
+      isSend: false,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  #poll(record: MessageRecord): Promise<ProviderStatus> {
+    return this.#queryStatus(record.providerMessageId as string).catch((error: unknown) => {
+      throw finalizeError(error, this.provider, this.#driver.secrets);
+    });
+  }
+
+  async #onCallback(id: string, status: ProviderStatus): Promise<void> {
+    const record = (await this.#store.getMessage(id)) ?? {
+      id,
+      scope: this.#driver.scope,
+      status: 'accepted',
+      acceptedAt: this.#now(),
+    };
+    const advanced = await this.#hub.apply(record, status);
+    if (advanced && isFinalStatus(status.status) && record.nextPollAt !== undefined) {
+      delete record.nextPollAt;
+      await this.#store.putMessage(record, this.#hub.ttlOf(record));
+    }
+  }
+
+  #emitError(error: unknown): void {
+    const clean = finalizeError(error, this.provider, this.#driver.secrets);
+    this.#logger.warn(clean.message, { code: clean.code });
+    this.emit('error', clean);
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const forget = () => this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort(abortedError('not_sent', new Error('the messenger was closed')));
+      await this.#tracker?.stop();
+      await Promise.allSettled([...this.#inFlight]);
+      if (this.#ownsTransport) await this.#transport.close();
+    })();
+    return this.#closed;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { provider: this.provider, capabilities: this.capabilities };
+  }
+
+  [inspect.custom](): string {
+    return `Messenger { provider: '${this.provider}', capabilities: ${inspect(this.capabilities)} }`;
+  }
+}

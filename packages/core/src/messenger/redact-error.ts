@@ -1,0 +1,22 @@
+import { ParleyError } from '../errors/ParleyError.js';
+import { redactText } from '../secret.js';
+
+/**
+ * Makes any failure leaving the messenger a `ParleyError` with the provider's name on it and
+ * no secret in its message or body (a provider might echo a credential back).
+ */
+export function finalizeError(error: unknown, provider: string, secrets: readonly string[]): ParleyError {
+  const base =
+    error instanceof ParleyError
+      ? error
+      : new ParleyError({
+          code: 'PROTOCOL',
+          message: `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+          delivery: 'unknown',
+          cause: error,
+        });
+  const message = redactText(base.message, secrets);
+  const body = base.body === undefined ? undefined : redactText(base.body, secrets);
+  if (base.provider === provider && message === base.message && body === base.body) return base;
+  return base.with({ provider, message, ...(body === undefined ? {} : { body }) });
+}

@@ -1,0 +1,165 @@
+import { ParleyError } from '../errors/ParleyError.js';
+import type { ProviderStatus } from '../provider.js';
+import { isFinalStatus } from '../status.js';
+import type { MessageRecord, Store } from '../store/types.js';
+import type { StatusHub } from './hub.js';
+
+export interface TrackerOptions {
+  readonly firstPollMs: number;
+  readonly maxIntervalMs: number;
+  readonly maxAgeMs: number;
+  /** Polls in flight at once. Default 8. */
+  readonly maxConcurrentPolls?: number;
+  /** Consecutive failed polls of one message before an `error` event (and again every so many). Default 3. */
+  readonly failuresBeforeError?: number;
+}
+
+export interface TrackerDeps {
+  readonly scope: string;
+  readonly store: Store;
+  readonly hub: StatusHub;
+  readonly poll: (record: MessageRecord) => Promise<ProviderStatus>;
+  readonly onError: (error: ParleyError) => void;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_TRACKING = { firstPollMs: 2_000, maxIntervalMs: 300_000, maxAgeMs: 86_400_000 } as const;
+
+/**
+ * Polls every tracked message of one account until its status is final or it is older than
+ * `maxAgeMs`, with ONE timer for all of them: the store keeps the schedule (a heap in memory),
+ * the timer is set for the earliest due poll. Intervals double from `firstPollMs` up to
+ * `maxIntervalMs`; a `delivered` message is polled more slowly still (four times the interval)
+ * while it waits to be read.
+ */
+export class StatusTracker {
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private inFlight = 0;
+  private readonly polls = new Set<Promise<void>>();
+  private stopped = false;
+  private readonly now: () => number;
+  private readonly maxConcurrent: number;
+  private readonly failuresBeforeError: number;
+
+  constructor(
+    private readonly options: TrackerOptions,
+    private readonly deps: TrackerDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.maxConcurrent = options.maxConcurrentPolls ?? 8;
+    this.failuresBeforeError = options.failuresBeforeError ?? 3;
+  }
+
+  /** Starts tracking a message just accepted (its record is saved with its first poll time). */
+  async track(record: MessageRecord): Promise<void> {
+    if (this.stopped) return;
+    record.intervalMs = this.options.firstPollMs;
+    record.nextPollAt = this.now() + this.options.firstPollMs;
+    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
+    this.arm(record.nextPollAt);
+  }
+
+  /** Looks for due polls again (after a restart with a shared store, say). */
+  resume(): void {
+    void this.reschedule();
+  }
+
+  /** Stops the timer and waits for polls in flight to settle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    await Promise.allSettled([...this.polls]);
+  }
+
+  /** Timers this tracker holds: 0 or 1, whatever the number of messages. */
+  get timerCount(): number {
+    return this.timer === undefined ? 0 : 1;
+  }
+
+  private arm(at: number): void {
+    if (this.stopped || at >= this.timerAt) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, at - this.now()));
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    void this.pump().catch((error: unknown) => this.report(error));
+  }
+
+  /** Starts due polls up to the concurrency cap, then sets the timer for the next one. */
+  private async pump(): Promise<void> {
+    if (this.stopped) return;
+    const room = this.maxConcurrent - this.inFlight;
+    if (room > 0) {
+      const due = await this.deps.store.claimDue(this.deps.scope, this.now(), room);
+      for (const record of due) this.start(record);
+    }
+    if (this.inFlight < this.maxConcurrent) await this.reschedule();
+  }
+
+  private async reschedule(): Promise<void> {
+    const next = await this.deps.store.nextDueAt(this.deps.scope);
+    if (next !== undefined) this.arm(next);
+  }
+
+  private start(record: MessageRecord): void {
+    this.inFlight++;
+    const task = this.pollOne(record)
+      .catch((error: unknown) => this.report(error))
+      .finally(() => {
+        this.inFlight--;
+        this.polls.delete(task);
+        if (!this.stopped) void this.pump().catch((error: unknown) => this.report(error));
+      });
+    this.polls.add(task);
+  }
+
+  private async pollOne(record: MessageRecord): Promise<void> {
+    const { store, hub } = this.deps;
+    if (this.now() - record.acceptedAt >= this.options.maxAgeMs || isFinalStatus(record.status)) {
+      return this.finish(record);
+    }
+    try {
+      const status = await this.deps.poll(record);
+      record.failures = 0;
+      await hub.apply(record, status, false);
+    } catch (error) {
+      record.failures = (record.failures ?? 0) + 1;
+      if (record.failures % this.failuresBeforeError === 0) this.report(error, record);
+    }
+    if (isFinalStatus(record.status) || this.stopped) return this.finish(record);
+    const grown = Math.min(this.options.maxIntervalMs, (record.intervalMs ?? this.options.firstPollMs) * 2);
+    record.intervalMs = grown;
+    const wait = record.status === 'delivered' ? Math.min(this.options.maxIntervalMs, grown * 4) : grown;
+    record.nextPollAt = Math.min(this.now() + wait, record.acceptedAt + this.options.maxAgeMs);
+    await store.putMessage(record, hub.ttlOf(record));
+  }
+
+  /** Keeps the record (for `getStatus` and webhooks) but polls it no more. */
+  private async finish(record: MessageRecord): Promise<void> {
+    delete record.nextPollAt;
+    delete record.intervalMs;
+    delete record.failures;
+    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
+  }
+
+  private report(error: unknown, record?: MessageRecord): void {
+    const base =
+      error instanceof ParleyError
+        ? error
+        : new ParleyError({ code: 'PROVIDER_ERROR', message: 'Status tracking failed', cause: error });
+    const detail = record ? ` (message ${record.id}, ${record.failures} failed polls in a row)` : '';
+    this.deps.onError(base.with({ message: `Status poll failed${detail}: ${base.message}`, cause: error }));
+  }
+}
