@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ParleyError } from '../errors/ParleyError.js';
+import { memoryLimiter } from '../limiter/memory.js';
+import type { Logger } from '../logger.js';
+import type { Capabilities } from '../provider.js';
+import type { StatusUpdate } from '../status.js';
+import { memoryStore } from '../store/memory.js';
+import { fakeProvider } from '../testing/fake-provider.js';
+import { createFakeTransport, type FakeHandler, jsonResponse } from '../testing/fake-transport.js';
+import { createMessenger } from './create.js';
+import type { Messenger } from './types.js';
+
+const ALL: Capabilities = {
+  text: true,
+  image: true,
+  template: true,
+  statusTracking: 'none',
+  statusQuery: true,
+  webhook: false,
+};
+const TEXT = { type: 'text', to: '+57 300 123 4567', text: 'hola' } as const;
+
+const open: Messenger[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(open.splice(0).map((m) => m.close()));
+});
+
+function setup(handler: FakeHandler, extra: Record<string, unknown> = {}, capabilities = ALL, logger?: Logger) {
+  const apiKey = randomBytes(12).toString('hex');
+  const transport = createFakeTransport(handler);
+  const messenger = createMessenger(
+    { provider: 'fake', apiKey, ...extra },
+    {
+      providers: [fakeProvider(capabilities)],
+      transport,
+      store: memoryStore(),
+      limiter: memoryLimiter(),
+      ...(logger ? { logger } : {}),
+    },
+  );
+  open.push(messenger);
+  return { messenger, transport, apiKey };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ParleyError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ParleyError);
+    return error as ParleyError;
+  }
+  throw new Error('expected a failure');
+}
+
+const ok: FakeHandler = () => jsonResponse(200, { id: 7 });
+
+describe('createMessenger', () => {
+  it('fails with CONFIG before building anything', () => {
+    expect(() => createMessenger({ provider: 'fake' }, { providers: [fakeProvider(ALL)] })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', issues: [{ path: 'apiKey', message: 'apiKey is required' }] }),
+    );
+  });
+
+  it('sends, resolves a SendResult and emits accepted', async () => {
+    const { messenger, transport } = setup(ok);
+    const events: StatusUpdate[] = [];
+    messenger.on('status', (u) => events.push(u));
+    const result = await messenger.send(TEXT);
+    expect(result).toMatchObject({ provider: 'fake', providerMessageId: '7', status: 'accepted' });
+    expect(result.id).toMatch(/^pm_[A-Za-z0-9_-]{22}$/);
+    expect(transport.requests).toHaveLength(1);
+    expect(JSON.parse(transport.requests[0]?.body ?? '').message.to).toBe('573001234567');
+    expect(events).toEqual([expect.objectContaining({ id: result.id, status: 'accepted', final: false })]);
+  });
+
+  it('retries a send only while it surely was not sent', async () => {
+    let calls = 0;
+    const notSent = setup(() => {
+      calls++;
+      if (calls < 3)
+        throw new ParleyError({ code: 'NETWORK', message: 'refused', retryable: true, delivery: 'not_sent' });
+      return jsonResponse(200, { id: 1 });
+    });
+    await expect(notSent.messenger.send(TEXT)).resolves.toMatchObject({ providerMessageId: '1' });
+    expect(calls).toBe(3);
+
+    const ambiguous = setup(() => {
+      throw new ParleyError({ code: 'TIMEOUT', message: 'slow', retryable: true, delivery: 'unknown' });
+    });
+    const error = await failure(ambiguous.messenger.send(TEXT));
+    expect(error).toMatchObject({ code: 'TIMEOUT', delivery: 'unknown', provider: 'fake' });
+    expect(ambiguous.transport.requests).toHaveLength(1);
+  });
+
+  it('stops at retry.maxAttempts', async () => {
+    const { messenger, transport } = setup(
+      () => {
+        throw new ParleyError({
+          code: 'RATE_LIMITED',
+          message: 'slow down',
+          retryable: true,
+          delivery: 'not_sent',
+          retryAfterMs: 0,
+        });
+      },
+      { retry: { maxAttempts: 2 } },
+    );
+    expect((await failure(messenger.send(TEXT))).code).toBe('RATE_LIMITED');
+    expect(transport.requests).toHaveLength(2);
+  });
+
+  it('retries a status query even when the failure is ambiguous', async () => {
+    let calls = 0;
+    const { messenger } = setup((req) => {
+      if (req.url.endsWith('/send')) return jsonResponse(200, { id: 5 });
+      calls++;
+      if (calls === 1)
+        throw new ParleyError({
+          code: 'TIMEOUT',
+          message: 'slow',
+          retryable: true,
+          delivery: 'unknown',
+          retryAfterMs: 0,
+        });
+      return jsonResponse(200, { status: 'delivered' });
+    });
+    const { id } = await messenger.send(TEXT);
+    await expect(messenger.getStatus(id)).resolves.toMatchObject({ id, status: 'delivered', final: false });
+    expect(calls).toBe(2);
+  });
+
+  it('answers getStatus for a raw provider id and refuses an unknown id', async () => {
+    const { messenger, transport } = setup(() => jsonResponse(200, { status: 'read' }));
+    await expect(messenger.getStatus('554')).resolves.toMatchObject({ id: '554', status: 'read', final: true });
+    const error = await failure(messenger.getStatus('pm_unknown'));
+    expect(error).toMatchObject({
+      code: 'VALIDATION',
+      issues: [{ path: 'id', message: expect.stringContaining('no message') }],
+    });
+    expect(transport.requests).toHaveLength(1);
+  });
+
+  it('emits getStatus results through the same monotonic path', async () => {
+    const statuses = ['delivered', 'sent', 'delivered', 'read'];
+    const { messenger } = setup((req) =>
+      req.url.endsWith('/send') ? jsonResponse(200, { id: 1 }) : jsonResponse(200, { status: statuses.shift() }),
+    );
+    const seen: string[] = [];
+    messenger.on('status', (u) => seen.push(u.status));
+    const { id } = await messenger.send(TEXT);
+    for (let i = 0; i < 4; i++) await messenger.getStatus(id);
+    expect(seen).toEqual(['accepted', 'delivered', 'read']);
+  });
+
+  it('fails UNSUPPORTED before the network for a missing capability', async () => {
+    const { messenger, transport } = setup(ok, {}, { ...ALL, image: false, statusQuery: false });
+    const error = await failure(messenger.send({ type: 'image', to: '573001234567', url: 'https://x.test/a.png' }));
+    expect(error).toMatchObject({ code: 'UNSUPPORTED', delivery: 'not_sent', provider: 'fake' });
+    expect((await failure(messenger.getStatus('1'))).code).toBe('UNSUPPORTED');
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('aborts a send whose signal is already aborted without sending', async () => {
+    const { messenger, transport } = setup(ok);
+    const error = await failure(messenger.send(TEXT, { signal: AbortSignal.abort() }));
+    expect(error).toMatchObject({ code: 'ABORTED', delivery: 'not_sent' });
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('redacts secrets from errors, logs and inspect', async () => {
+    const lines: string[] = [];
+    const logger: Logger = {
+      debug: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+      info: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+      warn: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+      error: (m, f) => lines.push(m + JSON.stringify(f ?? {})),
+    };
+    let key = '';
+    const { messenger, apiKey } = setup(
+      () => {
+        throw new ParleyError({ code: 'AUTH', message: `key ${key} refused`, body: `{"key":"${key}"}` });
+      },
+      {},
+      ALL,
+      logger,
+    );
+    key = apiKey;
+    const error = await failure(messenger.send(TEXT));
+    for (const view of [
+      error.message,
+      String(error.body),
+      inspect(error),
+      JSON.stringify(error),
+      inspect(messenger),
+      JSON.stringify(messenger),
+      ...lines,
+    ]) {
+      expect(view).not.toContain(apiKey);
+    }
+    expect(error.message).toContain('[redacted]');
+  });
+
+  it('counts a daily quota in the store and fails fast once it is used up', async () => {
+    const store = memoryStore();
+    let now = Date.UTC(2026, 10, 21, 12);
+    const transport = createFakeTransport(ok);
+    const definition = fakeProvider(ALL);
+    const limited = {
+      ...definition,
+      create: (config: never, ctx: never) => ({
+        ...definition.create(config, ctx),
+        dailyQuota: { key: 'q', limit: 2 },
+      }),
+    };
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'k' },
+      { providers: [limited], transport, store, now: () => now },
+    );
+    open.push(messenger);
+    await messenger.send(TEXT);
+    await messenger.send(TEXT);
+    const error = await failure(messenger.send(TEXT));
+    expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', delivery: 'not_sent', retryable: false });
+    expect(transport.requests).toHaveLength(2);
+    now += 86_400_000;
+    await expect(messenger.send(TEXT)).resolves.toBeDefined();
+  });
+
+  it('holds sends beyond the concurrency limit and fails the waiting ones on close', async () => {
+    const gates: (() => void)[] = [];
+    const transport = createFakeTransport(
+      () => new Promise((resolve) => gates.push(() => resolve(jsonResponse(200, { id: 1 })))),
+    );
+    const definition = fakeProvider(ALL);
+    const limited = {
+      ...definition,
+      create: (config: never, ctx: never) => ({ ...definition.create(config, ctx), concurrency: { key: 'c', max: 2 } }),
+    };
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'k' },
+      { providers: [limited], transport, store: memoryStore(), limiter: memoryLimiter() },
+    );
+    const sends = [1, 2, 3, 4].map(() =>
+      messenger.send(TEXT).then(
+        () => 'ok',
+        (e: ParleyError) => e.code,
+      ),
+    );
+    await vi.waitFor(() => expect(transport.requests).toHaveLength(2));
+    const closing = messenger.close();
+    for (const open of gates) open();
+    await closing;
+    expect(await Promise.all(sends)).toEqual(['ok', 'ok', 'ABORTED', 'ABORTED']);
+    expect(transport.requests).toHaveLength(2);
+    expect(transport.closed).toBe(false); // a transport passed in belongs to the caller
+  });
+});
+
+describe('status tracking', () => {
+  const POLL: Capabilities = { ...ALL, statusTracking: 'poll' };
+
+  it('polls 10,000 messages with one timer until each is final', async () => {
+    vi.useFakeTimers();
+    const polls = new Map<string, number>();
+    const { messenger } = setup(
+      (req) => {
+        const body = JSON.parse(req.body ?? '{}') as { id: string };
+        if (req.url.endsWith('/send')) return jsonResponse(200, { id: body.id });
+        const n = (polls.get(body.id) ?? 0) + 1;
+        polls.set(body.id, n);
+        return jsonResponse(200, { status: n === 1 ? 'sent' : n === 2 ? 'delivered' : 'read' });
+      },
+      {},
+      POLL,
+    );
+    const finals: StatusUpdate[] = [];
+    messenger.on('status', (u) => u.final && finals.push(u));
+    const sent = await Promise.all(Array.from({ length: 10_000 }, () => messenger.send(TEXT)));
+    expect(sent).toHaveLength(10_000);
+    expect(vi.getTimerCount()).toBe(1);
+    for (let i = 0; i < 40 && finals.length < 10_000; i++) {
+      await vi.advanceTimersByTimeAsync(200);
+      expect(vi.getTimerCount()).toBeLessThanOrEqual(1);
+    }
+    expect(finals).toHaveLength(10_000);
+    expect(Math.max(...polls.values())).toBe(3);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reports a poll that keeps failing as an error event, and keeps polling', async () => {
+    vi.useFakeTimers();
+    let fail = true;
+    const { messenger } = setup(
+      (req) => {
+        if (req.url.endsWith('/send')) return jsonResponse(200, { id: 1 });
+        if (fail) throw new ParleyError({ code: 'NETWORK', message: 'down', retryable: false, delivery: 'unknown' });
+        return jsonResponse(200, { status: 'read' });
+      },
+      { retry: { maxAttempts: 1 } },
+      POLL,
+    );
+    const errors: ParleyError[] = [];
+    const statuses: string[] = [];
+    messenger.on('error', (e) => errors.push(e));
+    messenger.on('status', (u) => statuses.push(u.status));
+    await messenger.send(TEXT);
+    await vi.advanceTimersByTimeAsync(50 + 100 + 200); // three failed polls
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'NETWORK', provider: 'fake' });
+    expect(errors[0]?.message).toContain('3 failed polls');
+    fail = false;
+    await vi.advanceTimersByTimeAsync(400);
+    expect(statuses).toEqual(['accepted', 'read']);
+  });
+
+  it('stops tracking at close and leaves no timer', async () => {
+    vi.useFakeTimers();
+    const { messenger } = setup(
+      (req) => (req.url.endsWith('/send') ? jsonResponse(200, { id: 1 }) : jsonResponse(200, { status: 'sent' })),
+      {},
+      POLL,
+    );
+    await messenger.send(TEXT);
+    expect(vi.getTimerCount()).toBe(1);
+    await messenger.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
