@@ -63,7 +63,7 @@ describe('ParleyError', () => {
       { path: 'apiKey', message: 'apiKey is required' },
       { path: 'sender', message: 'too long' },
     ]);
-    expect(e.message).toBe('Invalid configuration: apiKey: apiKey is required; sender: too long');
+    expect(e.message).toBe('Invalid configuration: apiKey is required; sender: too long');
     expect(validationError([{ path: 'to', message: 'bad' }]).delivery).toBe('not_sent');
   });
 

@@ -2,7 +2,8 @@ import type { Delivery, ErrorCode, Issue } from './codes.js';
 import { ParleyError } from './ParleyError.js';
 
 function listIssues(issues: readonly Issue[]): string {
-  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  // Messages usually name their field already ("to is too short"); prefix the path only where not.
+  return issues.map((i) => (!i.path || i.message.startsWith(i.path) ? i.message : `${i.path}: ${i.message}`)).join('; ');
 }
 
 /** A bad configuration, naming every bad field. Never retryable. */
