@@ -3,7 +3,9 @@ import { ParleyError } from './ParleyError.js';
 
 function listIssues(issues: readonly Issue[]): string {
   // Messages usually name their field already ("to is too short"); prefix the path only where not.
-  return issues.map((i) => (!i.path || i.message.startsWith(i.path) ? i.message : `${i.path}: ${i.message}`)).join('; ');
+  return issues
+    .map((i) => (!i.path || i.message.startsWith(i.path) ? i.message : `${i.path}: ${i.message}`))
+    .join('; ');
 }
 
 /** A bad configuration, naming every bad field. Never retryable. */
