@@ -11,5 +11,6 @@ export {
   stringField,
 } from './fields.js';
 export type { RawConfig } from './raw.js';
+export { isSafeKey, setPath } from './raw.js';
 export type { ParleyConfig, ResolvedConfig } from './resolve.js';
 export { resolveConfig, secretValues } from './resolve.js';

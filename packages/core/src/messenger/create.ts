@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { type ParleyConfig, resolveConfig, secretValues } from '../config/resolve.js';
@@ -80,6 +81,9 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
 
   constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
     super();
+    // Every call waiting for a limiter slot or a retry listens here until its wait ends: a queue
+    // of more than 10 is normal (Wolkvox allows 2 in flight per token), not a leak.
+    setMaxListeners(0, this.#closing.signal);
     this.provider = provider;
     this.capabilities = driver.capabilities;
     this.#driver = driver;
