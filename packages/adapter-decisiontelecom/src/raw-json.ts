@@ -1,0 +1,85 @@
+/**
+ * JSON with numbers kept as their decimal digits. DecisionTelecom's message ids are JSON numbers
+ * that may exceed 2^53, where `JSON.parse` and `JSON.stringify` would change their digits.
+ */
+
+/** A JSON number written as-is from its digits (a recipient, a message id). */
+export class RawNumber {
+  constructor(readonly digits: string) {
+    if (!/^\d+$/.test(digits)) throw new TypeError('RawNumber takes decimal digits only');
+  }
+}
+
+/**
+ * A JSON object of `fields` in their order, skipping `undefined`; a `RawNumber` is written
+ * from its digits, anything else with `JSON.stringify`.
+ *
+ * @example
+ * writeObject({ message_id: new RawNumber('9007199254740993') }); // '{"message_id":9007199254740993}'
+ */
+export function writeObject(fields: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${value instanceof RawNumber ? value.digits : JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * The raw text of the value of `key` in the top-level object of `json`, which must already be
+ * known to be valid JSON. Returns `undefined` when the top level is not an object or lacks `key`.
+ *
+ * @example
+ * topLevelRawValue('{"message_id": 9007199254740993}', 'message_id'); // '9007199254740993'
+ */
+export function topLevelRawValue(json: string, key: string): string | undefined {
+  let depth = 0;
+  let i = 0;
+  let found: string | undefined;
+  while (i < json.length) {
+    const c = json[i] as string;
+    if (c === '"') {
+      const end = stringEnd(json, i);
+      const colon = skipSpace(json, end);
+      if (depth === 1 && json[colon] === ':' && JSON.parse(json.slice(i, end)) === key) {
+        found = valueText(json, colon + 1);
+      }
+      i = end;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (depth === 0 && c.trim() !== '') return undefined;
+    i++;
+  }
+  // The last occurrence wins, as with JSON.parse.
+  return found;
+}
+
+/** The index just past the string token that starts at `start`. */
+function stringEnd(json: string, start: number): number {
+  let i = start + 1;
+  while (i < json.length) {
+    const c = json[i];
+    if (c === '\\') i += 2;
+    else if (c === '"') return i + 1;
+    else i++;
+  }
+  return i;
+}
+
+/** The raw text of a scalar value (number, literal or string) starting at or after `start`. */
+function valueText(json: string, start: number): string {
+  const i = skipSpace(json, start);
+  if (json[i] === '"') return json.slice(i, stringEnd(json, i));
+  let end = i;
+  while (end < json.length && !/[\s,}\]]/.test(json[end] as string)) end++;
+  return json.slice(i, end);
+}
+
+function skipSpace(json: string, start: number): number {
+  let i = start;
+  while (i < json.length && /\s/.test(json[i] as string)) i++;
+  return i;
+}

@@ -1,0 +1,100 @@
+import { type ProviderRequest, type SendContext, type ValidatedMessage, validationError } from '@parley/core';
+import { RawNumber, writeObject } from './raw-json.js';
+import { templateParams } from './template.js';
+
+/** What every request of one configured account shares. */
+export interface RequestSettings {
+  readonly provider: string;
+  readonly baseUrl: string;
+  /** The token after `Basic `. */
+  readonly token: string;
+  readonly sender: string;
+  readonly destinationFormat: 'number' | 'string';
+  readonly templateLanguage: string;
+}
+
+/** Whether a string can be a DecisionTelecom message id (decimal digits; ids may exceed 2^53). */
+export function isProviderMessageId(value: string): boolean {
+  return /^\d{1,30}$/.test(value);
+}
+
+/** The documented `message_type` of each message type (there is no 3). */
+export const MESSAGE_TYPES = { text: 1, image: 2, template: 4 } as const;
+
+function headers(settings: RequestSettings): Record<string, string> {
+  return {
+    authorization: `Basic ${settings.token}`,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
+}
+
+/** The type-specific fields of the send body, per the field table of the docs. */
+function contentFields(message: ValidatedMessage, settings: RequestSettings): Record<string, unknown> {
+  switch (message.type) {
+    case 'text':
+      return { text: message.text };
+    case 'image':
+      return { text: message.caption, file_url: message.url };
+    case 'template':
+      return {
+        template_name: message.name,
+        template_params: JSON.stringify(templateParams(message, settings.templateLanguage, settings.provider)),
+      };
+  }
+}
+
+/**
+ * `POST ${baseUrl}/send-whatsapp` with the documented fields, in the documented order:
+ * `source_addr`, `destination_addr` (a JSON number of the recipient's digits unless
+ * `destinationFormat` is `string`), `message_type`, then `text` / `file_url` / `callback_url` /
+ * `template_name` / `template_params` as the message needs. Never a bare Meta body.
+ *
+ * @example
+ * buildSendRequest({ type: 'text', to: '573001234567', text: 'Hola' }, { id: 'pm_1' }, settings).body;
+ * // '{"source_addr":"Acme","destination_addr":573001234567,"message_type":1,"text":"Hola"}'
+ */
+export function buildSendRequest(
+  message: ValidatedMessage,
+  context: SendContext,
+  settings: RequestSettings,
+): ProviderRequest {
+  const { text, file_url, template_name, template_params } = contentFields(message, settings);
+  return {
+    method: 'POST',
+    url: `${settings.baseUrl}/send-whatsapp`,
+    headers: headers(settings),
+    body: writeObject({
+      source_addr: settings.sender,
+      destination_addr: settings.destinationFormat === 'number' ? new RawNumber(message.to) : message.to,
+      message_type: MESSAGE_TYPES[message.type],
+      text,
+      file_url,
+      callback_url: context.callbackUrl,
+      template_name,
+      template_params,
+    }),
+  };
+}
+
+/**
+ * `POST ${baseUrl}/receive-whatsapp` with `{"message_id": <digits>}`, the id written as a JSON
+ * number from its digits so that ids above 2^53 stay exact.
+ *
+ * @example
+ * buildStatusRequest('9007199254740993', settings).body; // '{"message_id":9007199254740993}'
+ */
+export function buildStatusRequest(providerMessageId: string, settings: RequestSettings): ProviderRequest {
+  if (!isProviderMessageId(providerMessageId)) {
+    throw validationError(
+      [{ path: 'id', message: 'a DecisionTelecom message id is decimal digits' }],
+      settings.provider,
+    );
+  }
+  return {
+    method: 'POST',
+    url: `${settings.baseUrl}/receive-whatsapp`,
+    headers: headers(settings),
+    body: writeObject({ message_id: new RawNumber(providerMessageId) }),
+  };
+}
