@@ -1,0 +1,22 @@
+import type { ExchangeContext } from './exchange.js';
+import type { Faults } from './faults.js';
+import type { Timers } from './timers.js';
+
+/** What the server hands each provider simulator. */
+export interface SimulatorContext extends Omit<ExchangeContext, 'inspector'> {
+  readonly faults: Faults;
+  readonly timers: Timers;
+  /** Seed of the run, for shares that must not depend on request order. */
+  readonly seed: number;
+  readonly maxRecorded: number;
+}
+
+/** Reads a secret option: a non-empty string or list of them, or `undefined` for "accept any". */
+export function secretList(name: string, value: string | readonly string[] | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : [...value];
+  if (list.length === 0 || list.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError(`simulator: ${name} must be a non-empty string or a list of them`);
+  }
+  return list;
+}
