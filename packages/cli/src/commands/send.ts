@@ -1,0 +1,117 @@
+import { createMessenger, type Messenger, type OutboundMessage, type StatusUpdate } from '@parley/core';
+import { COMMON_OPTIONS, parse } from '../args.js';
+import { configFromFlags } from '../config.js';
+import { SEND_HELP } from '../help.js';
+import { type Io, UsageError, write } from '../io.js';
+import { describeStatus, Progress } from '../output.js';
+import { providers } from '../providers.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  to: { type: 'string' },
+  text: { type: 'string' },
+  image: { type: 'string' },
+  caption: { type: 'string' },
+  template: { type: 'string' },
+  var: { type: 'string', multiple: true },
+  language: { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'idempotency-key': { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
+
+function messageFrom(values: Values): OutboundMessage {
+  const kinds = [values.text, values.image, values.template].filter((v) => v !== undefined).length;
+  if (kinds !== 1) throw new UsageError('give exactly one of --text, --image or --template');
+  if (values.to === undefined) throw new UsageError('--to is required');
+  if (values.text !== undefined) return { type: 'text', to: values.to, text: values.text };
+  if (values.image !== undefined) {
+    return { type: 'image', to: values.to, url: values.image, ...(values.caption ? { caption: values.caption } : {}) };
+  }
+  return {
+    type: 'template',
+    to: values.to,
+    name: values.template as string,
+    ...(values.language ? { language: values.language } : {}),
+    ...(values.var ? { variables: values.var } : {}),
+  };
+}
+
+function timeoutMs(values: Values): number {
+  if (values.timeout === undefined) return 300_000;
+  const seconds = Number(values.timeout);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--timeout takes a number of seconds');
+  return seconds * 1000;
+}
+
+/** `parley send`: validates, sends, and with --wait follows the status until it is final. */
+export async function send(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, OPTIONS);
+  if (values.help) {
+    write(io.stdout, SEND_HELP);
+    return 0;
+  }
+  const message = messageFrom(values);
+  const waitMs = timeoutMs(values);
+  const messenger = createMessenger(configFromFlags(values, io.env), { providers });
+  const json = values.json === true;
+  try {
+    const updates: StatusUpdate[] = [];
+    let onUpdate: (u: StatusUpdate) => void = (u) => updates.push(u);
+    messenger.on('status', (u) => onUpdate(u));
+    const key = values['idempotency-key'];
+    const result = await messenger.send(message, key ? { idempotencyKey: key } : {});
+    if (json) write(io.stdout, JSON.stringify({ result }));
+    else
+      write(
+        io.stdout,
+        `sent ${result.id} via ${result.provider}${result.providerMessageId ? ` (provider id ${result.providerMessageId})` : ''}`,
+      );
+    if (!values.wait) return 0;
+    return await follow(messenger, result.id, updates, (fn) => (onUpdate = fn), waitMs, json, io);
+  } finally {
+    await messenger.close();
+  }
+}
+
+async function follow(
+  messenger: Messenger,
+  id: string,
+  early: StatusUpdate[],
+  listen: (fn: (u: StatusUpdate) => void) => void,
+  waitMs: number,
+  json: boolean,
+  io: Io,
+): Promise<number> {
+  if (messenger.capabilities.statusTracking === 'none') {
+    write(
+      io.stdout,
+      json ? JSON.stringify({ note: 'no later status' }) : `${messenger.provider} reports no status after accepted`,
+    );
+    return 0;
+  }
+  const progress = new Progress(io);
+  return new Promise<number>((resolve) => {
+    // A ref'd timer keeps the process alive while the tracker's (unref'd) timers wait.
+    const spinner = setInterval(() => progress.tick(), 100);
+    const finish = (code: number, line: string) => {
+      clearInterval(spinner);
+      clearTimeout(deadline);
+      if (json) write(io.stdout, JSON.stringify({ done: line, exitCode: code }));
+      else progress.done(line);
+      resolve(code);
+    };
+    const deadline = setTimeout(() => finish(1, `still not final after ${waitMs / 1000}s`), waitMs);
+    void io.interrupted.then(() => finish(130, 'interrupted'));
+    const onUpdate = (u: StatusUpdate) => {
+      if (u.id !== id) return;
+      if (json) write(io.stdout, JSON.stringify({ status: u }));
+      else progress.status(u);
+      if (u.final) finish(['failed', 'rejected', 'deleted'].includes(u.status) ? 1 : 0, describeStatus(u));
+    };
+    for (const u of early) onUpdate(u);
+    listen(onUpdate);
+  });
+}
