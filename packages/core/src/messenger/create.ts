@@ -115,6 +115,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         poll: (record) => this.#poll(record),
         onError: (error) => this.#emitError(error),
       });
+      // A shared store may hold messages of this account that an earlier process accepted.
+      this.#tracker.resume();
     }
     const callbacks = driver.callbacks;
     const parseCallback = driver.parseCallback?.bind(driver);

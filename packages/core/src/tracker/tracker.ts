@@ -62,7 +62,7 @@ export class StatusTracker {
 
   /** Looks for due polls again (after a restart with a shared store, say). */
   resume(): void {
-    void this.reschedule();
+    void this.reschedule().catch((error: unknown) => this.report(error));
   }
 
   /** Stops the timer and waits for polls in flight to settle. */
