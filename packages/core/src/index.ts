@@ -23,6 +23,8 @@ export type {
 } from './provider.js';
 export { supportsType } from './provider.js';
 export * from './retry/index.js';
+export type { RouterOptions } from './router/create-router.js';
+export { createRouter } from './router/create-router.js';
 export { REDACTED, redactText, reveal, Secret } from './secret.js';
 export type { DeliveryStatus, StatusUpdate } from './status.js';
 export { DELIVERY_STATUSES, isFinalStatus, isStatusAdvance, statusRank } from './status.js';

@@ -148,3 +148,14 @@ export function webhookError(init: WebhookErrorInit): ParleyError {
     ...(init.cause !== undefined ? { cause: init.cause } : {}),
   });
 }
+
+/** A repeated idempotency key whose first send failed in a way that may have reached the provider. */
+export function idempotencyUnknownError(provider: string): ParleyError {
+  return new ParleyError({
+    code: 'PROVIDER_ERROR',
+    message:
+      'An earlier send with this idempotency key failed after the request may have reached the provider; it is not sent again',
+    delivery: 'unknown',
+    provider,
+  });
+}

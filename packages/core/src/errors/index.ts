@@ -5,6 +5,7 @@ export {
   abortedError,
   concurrencyLimitError,
   configError,
+  idempotencyUnknownError,
   networkError,
   protocolError,
   providerError,

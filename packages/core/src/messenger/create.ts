@@ -8,6 +8,7 @@ import { defaultLimiter } from '../limiter/memory.js';
 import type { Limiter } from '../limiter/types.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
+import type { ValidatedMessage } from '../messages/schemas.js';
 import { validateMessage } from '../messages/validate.js';
 import type { Capabilities, ProviderDefinition, ProviderDriver, ProviderStatus } from '../provider.js';
 import { isFinalStatus, type StatusUpdate } from '../status.js';
@@ -21,6 +22,7 @@ import { createWebhookHandler } from '../webhook/handler.js';
 import { signCallbackUrl } from '../webhook/sign.js';
 import type { WebhookHandler } from '../webhook/types.js';
 import { type CallOptions, ProviderCaller } from './caller.js';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, sendOnce } from './idempotency.js';
 import { newMessageId } from './ids.js';
 import { finalizeError } from './redact-error.js';
 import { redactingLogger } from './redacting-logger.js';
@@ -36,6 +38,8 @@ export interface CreateMessengerOptions {
   /** Message state, counters and idempotency keys. Default: one in-memory store per process. */
   readonly store?: Store;
   readonly logger?: Logger;
+  /** How long an idempotency key answers repeats with its first result (ms). Default 24 h. */
+  readonly idempotencyTtlMs?: number;
   /** The clock, for tests. */
   readonly now?: () => number;
 }
@@ -77,6 +81,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #keepsRecords: boolean;
+  readonly #idempotencyTtlMs: number;
   #closed: Promise<void> | undefined;
 
   constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
@@ -89,6 +94,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     this.#driver = driver;
     this.#logger = logger;
     this.#now = options.now ?? Date.now;
+    this.#idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     this.#ownsTransport = options.transport === undefined;
     this.#transport = options.transport ?? undiciTransport();
     this.#store = options.store ?? defaultStore();
@@ -142,27 +148,42 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       if (!this.capabilities[validated.type]) {
         throw unsupportedError(`${validated.type} messages`, this.provider);
       }
-      const id = newMessageId();
-      const callbacks = this.#driver.callbacks;
-      const request = this.#driver.buildSend(validated, {
-        id,
-        ...(callbacks ? { callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : {}),
-      });
-      const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
-      const { providerMessageId } = await this.#caller.call(request, (res) => this.#driver.parseSend(res), callOptions);
-      const acceptedAt = new Date(this.#now());
-      const result: SendResult = {
-        id,
+      if (options.idempotencyKey === undefined) return await this.#deliver(validated, options);
+      const deps = {
+        store: this.#store,
+        scope: this.#driver.scope,
         provider: this.provider,
-        ...(providerMessageId !== undefined ? { providerMessageId } : {}),
-        status: 'accepted',
-        acceptedAt,
+        ttlMs: this.#idempotencyTtlMs,
+        closing: this.#closing.signal,
       };
-      await this.#accepted(result);
-      return result;
+      return await sendOnce(deps, options.idempotencyKey, validated, options.signal, () =>
+        this.#deliver(validated, options),
+      );
     } catch (error) {
       throw finalizeError(error, this.provider, this.#driver.secrets);
     }
+  }
+
+  /** One send of a validated message: the request, the provider's answer, the accepted event. */
+  async #deliver(validated: ValidatedMessage, options: SendOptions): Promise<SendResult> {
+    const id = newMessageId();
+    const callbacks = this.#driver.callbacks;
+    const request = this.#driver.buildSend(validated, {
+      id,
+      ...(callbacks ? { callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : {}),
+    });
+    const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
+    const { providerMessageId } = await this.#caller.call(request, (res) => this.#driver.parseSend(res), callOptions);
+    const acceptedAt = new Date(this.#now());
+    const result: SendResult = {
+      id,
+      provider: this.provider,
+      ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+      status: 'accepted',
+      acceptedAt,
+    };
+    await this.#accepted(result).catch((error: unknown) => this.#emitError(error));
+    return result;
   }
 
   async #accepted(result: SendResult): Promise<void> {

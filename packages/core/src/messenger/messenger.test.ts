@@ -316,6 +316,32 @@ describe('status tracking', () => {
     expect(statuses).toEqual(['accepted', 'read']);
   });
 
+  it('lets a poll in flight settle on close, then leaves nothing running', async () => {
+    let releasePoll: () => void = () => {};
+    let polls = 0;
+    const { messenger } = setup(
+      (req) => {
+        if (req.url.endsWith('/send')) return jsonResponse(200, { id: 1 });
+        polls++;
+        return new Promise((resolve) => (releasePoll = () => resolve(jsonResponse(200, { status: 'sent' }))));
+      },
+      {},
+      POLL,
+    );
+    await messenger.send(TEXT);
+    await vi.waitFor(() => expect(polls).toBe(1), { timeout: 2_000 });
+    let closed = false;
+    const closing = messenger.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(false);
+    releasePoll();
+    await closing;
+    const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(polls).toBe(1);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timers);
+  });
+
   it('stops tracking at close and leaves no timer', async () => {
     vi.useFakeTimers();
     const { messenger } = setup(
