@@ -16,6 +16,11 @@ export interface ParleyErrorOptions {
   readonly retryAfterMs?: number;
   /** The raw response body where it explains the failure; truncated to 2 KiB. */
   readonly body?: string;
+  /**
+   * For a send whose delivery is `unknown`: the Parley id the message would have had. If the
+   * provider did accept it, its status events carry this id.
+   */
+  readonly messageId?: string;
   readonly cause?: unknown;
 }
 
@@ -45,6 +50,7 @@ export class ParleyError extends Error {
   readonly issues: readonly Issue[] | undefined;
   readonly retryAfterMs: number | undefined;
   readonly body: string | undefined;
+  readonly messageId: string | undefined;
 
   constructor(options: ParleyErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -60,6 +66,7 @@ export class ParleyError extends Error {
       options.body === undefined || options.body.length <= MAX_BODY
         ? options.body
         : `${options.body.slice(0, MAX_BODY)}…[truncated]`;
+    this.messageId = options.messageId;
     Object.defineProperty(this, BRAND, { value: true });
   }
 
@@ -95,6 +102,7 @@ export class ParleyError extends Error {
     if (this.issues !== undefined) o.issues = this.issues;
     if (this.retryAfterMs !== undefined) o.retryAfterMs = this.retryAfterMs;
     if (this.body !== undefined) o.body = this.body;
+    if (this.messageId !== undefined) o.messageId = this.messageId;
     if (this.cause !== undefined) o.cause = this.cause;
     return o;
   }

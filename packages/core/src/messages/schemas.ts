@@ -13,7 +13,7 @@ const codePoints = (s: string): number => {
 const Text = (field: string) =>
   v.pipe(
     v.string(`${field} must be a string`),
-    v.check((s) => codePoints(s) >= 1, `${field} must not be empty`),
+    v.check((s) => s.trim().length >= 1, `${field} must not be empty or blank`),
     v.check((s) => codePoints(s) <= MAX_TEXT, `${field} must be at most ${MAX_TEXT} characters`),
   );
 

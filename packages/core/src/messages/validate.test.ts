@@ -38,6 +38,12 @@ describe('validateMessage', () => {
     expect(issue?.message).toContain(why);
   });
 
+  it('rejects blank text', () => {
+    expect(issuesOf({ type: 'text', to: '573001234567', text: ' \n\t ' })).toEqual([
+      { path: 'text', message: 'text must not be empty or blank' },
+    ]);
+  });
+
   it('accepts text of 1 to 4096 characters, counting code points', () => {
     expect(validateMessage({ type: 'text', to: '573001234567', text: 'x' }).type).toBe('text');
     expect(() => validateMessage({ type: 'text', to: '573001234567', text: '😀'.repeat(4096) })).not.toThrow();
@@ -45,7 +51,7 @@ describe('validateMessage', () => {
       { path: 'text', message: 'text must be at most 4096 characters' },
     ]);
     expect(issuesOf({ type: 'text', to: '573001234567', text: '' })).toEqual([
-      { path: 'text', message: 'text must not be empty' },
+      { path: 'text', message: 'text must not be empty or blank' },
     ]);
   });
 

@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { EventEmitter } from 'eventemitter3';
 import { type ParleyConfig, resolveConfig, secretValues } from '../config/resolve.js';
 import { abortedError, unsupportedError, validationError } from '../errors/factories.js';
+import { ParleyError } from '../errors/ParleyError.js';
 import { hashKey } from '../limiter/key.js';
 import { defaultLimiter } from '../limiter/memory.js';
 import type { Limiter } from '../limiter/types.js';
@@ -173,7 +174,13 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       ...(callbacks ? { callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : {}),
     });
     const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
-    const { providerMessageId } = await this.#caller.call(request, (res) => this.#driver.parseSend(res), callOptions);
+    const { providerMessageId } = await this.#caller
+      .call(request, (res) => this.#driver.parseSend(res), callOptions)
+      .catch((error: unknown) => {
+        // The provider may have it: its later statuses will carry this id, so the error does too.
+        if (error instanceof ParleyError && error.delivery === 'unknown') throw error.with({ messageId: id });
+        throw error;
+      });
     const acceptedAt = new Date(this.#now());
     const result: SendResult = {
       id,
@@ -242,18 +249,20 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   }
 
   #poll(record: MessageRecord): Promise<ProviderStatus> {
-    return this.#queryStatus(record.providerMessageId as string).catch((error: unknown) => {
+    // A status query is safe to abandon: close() does not wait for a slow provider to answer it.
+    return this.#queryStatus(record.providerMessageId as string, this.#closing.signal).catch((error: unknown) => {
       throw finalizeError(error, this.provider, this.#driver.secrets);
     });
   }
 
   async #onCallback(id: string, status: ProviderStatus): Promise<void> {
-    const record = (await this.#store.getMessage(id)) ?? {
-      id,
-      scope: this.#driver.scope,
-      status: 'accepted',
-      acceptedAt: this.#now(),
-    };
+    let record = await this.#store.getMessage(id);
+    if (record === undefined) {
+      // A message this store does not know: its send's answer was lost (the error carried its
+      // id as `messageId`), or its record expired. Its events still start with `accepted`.
+      record = { id, scope: this.#driver.scope, status: 'accepted', acceptedAt: this.#now() };
+      await this.#hub.accepted(record, new Date(record.acceptedAt));
+    }
     const advanced = await this.#hub.apply(record, status);
     if (advanced && isFinalStatus(status.status) && record.nextPollAt !== undefined) {
       delete record.nextPollAt;

@@ -9,6 +9,7 @@ import type { StatusUpdate } from '../status.js';
 import { memoryStore } from '../store/memory.js';
 import { fakeProvider } from '../testing/fake-provider.js';
 import { createFakeTransport, type FakeHandler, jsonResponse } from '../testing/fake-transport.js';
+import { signCallbackUrl } from '../webhook/sign.js';
 import { createMessenger } from './create.js';
 import type { Messenger } from './types.js';
 
@@ -316,30 +317,59 @@ describe('status tracking', () => {
     expect(statuses).toEqual(['accepted', 'read']);
   });
 
-  it('lets a poll in flight settle on close, then leaves nothing running', async () => {
-    let releasePoll: () => void = () => {};
+  it('abandons a poll in flight on close (a read is safe to drop), keeping the message scheduled', async () => {
     let polls = 0;
-    const { messenger } = setup(
-      (req) => {
-        if (req.url.endsWith('/send')) return jsonResponse(200, { id: 1 });
-        polls++;
-        return new Promise((resolve) => (releasePoll = () => resolve(jsonResponse(200, { status: 'sent' }))));
-      },
-      {},
-      POLL,
+    const store = memoryStore();
+    const transport = createFakeTransport((req) => {
+      if (req.url.endsWith('/send')) return jsonResponse(200, { id: 1 });
+      polls++;
+      // Hangs until the request's signal aborts, as a provider that never answers.
+      return new Promise((_, reject) => req.signal?.addEventListener('abort', () => reject(req.signal?.reason)));
+    });
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'k-close' },
+      { providers: [fakeProvider(POLL)], transport, store },
     );
-    await messenger.send(TEXT);
+    const errors: unknown[] = [];
+    messenger.on('error', (e) => errors.push(e));
+    const { id } = await messenger.send(TEXT);
     await vi.waitFor(() => expect(polls).toBe(1), { timeout: 2_000 });
-    let closed = false;
-    const closing = messenger.close().then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(closed).toBe(false);
-    releasePoll();
-    await closing;
-    const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    await messenger.close();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(errors).toEqual([]);
+    const record = await store.getMessage(id);
+    expect(record?.nextPollAt).toBeTypeOf('number'); // another process resuming the store polls it
+    await new Promise((r) => setTimeout(r, 200));
     expect(polls).toBe(1);
-    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeLessThanOrEqual(timers);
+  });
+
+  it('starts the events of a message it does not know with accepted (its send answer was lost)', async () => {
+    const { messenger } = setup(
+      () => {
+        throw new ParleyError({ code: 'NETWORK', message: 'reset', retryable: true, delivery: 'unknown' });
+      },
+      { callbackUrl: 'https://app.example.com/hook', webhookSecret: 'a-very-long-webhook-secret' },
+      { ...ALL, webhook: true },
+    );
+    const error = await failure(messenger.send(TEXT));
+    expect(error.messageId).toMatch(/^pm_/);
+    const events: string[] = [];
+    messenger.on('status', (u) => u.id === error.messageId && events.push(u.status));
+    const url = signCallbackUrl(
+      'https://app.example.com/hook',
+      error.messageId as string,
+      'a-very-long-webhook-secret',
+    );
+    const res = await messenger.webhook?.(
+      new Request(url, {
+        method: 'POST',
+        body: '{"status":"delivered"}',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    expect(res?.status).toBe(200);
+    expect(events).toEqual(['accepted', 'delivered']);
   });
 
   it('stops tracking at close and leaves no timer', async () => {

@@ -135,15 +135,23 @@ export class StatusTracker {
       record.failures = 0;
       await hub.apply(record, status, false);
     } catch (error) {
+      if (this.stopped) return this.release(record); // abandoned by close(), not a failure
       record.failures = (record.failures ?? 0) + 1;
       if (record.failures % this.failuresBeforeError === 0) this.report(error, record);
     }
-    if (isFinalStatus(record.status) || this.stopped) return this.finish(record);
+    if (isFinalStatus(record.status)) return this.finish(record);
+    if (this.stopped) return this.release(record);
     const grown = Math.min(this.options.maxIntervalMs, (record.intervalMs ?? this.options.firstPollMs) * 2);
     record.intervalMs = grown;
     const wait = record.status === 'delivered' ? Math.min(this.options.maxIntervalMs, grown * 4) : grown;
     record.nextPollAt = Math.min(this.now() + wait, record.acceptedAt + this.options.maxAgeMs);
     await store.putMessage(record, hub.ttlOf(record));
+  }
+
+  /** Gives a claimed record back to the schedule, due now, for whichever tracker resumes it. */
+  private async release(record: MessageRecord): Promise<void> {
+    record.nextPollAt = Math.min(this.now(), record.nextPollAt ?? this.now());
+    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
   }
 
   /** Keeps the record (for `getStatus` and webhooks) but polls it no more. */
