@@ -372,6 +372,29 @@ describe('status tracking', () => {
     expect(events).toEqual(['accepted', 'delivered']);
   });
 
+  it('with a shared store, an idle messenger picks up messages another one left behind', async () => {
+    vi.useFakeTimers();
+    const store = { ...memoryStore(), shared: true };
+    const polled: string[] = [];
+    const transport = createFakeTransport((req) => {
+      if (req.url.endsWith('/send')) return jsonResponse(200, { id: 77 });
+      polled.push(req.url);
+      return jsonResponse(200, { status: 'read' });
+    });
+    const make = () =>
+      createMessenger({ provider: 'fake', apiKey: 'shared-k' }, { providers: [fakeProvider(POLL)], transport, store });
+    const idle = make();
+    open.push(idle);
+    const finals: string[] = [];
+    idle.on('status', (u) => u.final && finals.push(u.id));
+    const sender = make();
+    const { id } = await sender.send(TEXT);
+    await sender.close(); // before its first poll
+    await vi.advanceTimersByTimeAsync(450); // the idle one looks again within maxIntervalMs (200)
+    expect(polled).toHaveLength(1);
+    expect(finals).toEqual([id]);
+  });
+
   it('stops tracking at close and leaves no timer', async () => {
     vi.useFakeTimers();
     const { messenger } = setup(

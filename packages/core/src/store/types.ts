@@ -29,6 +29,11 @@ export interface MessageRecord {
  * Every method may be async so a remote store can implement it.
  */
 export interface Store {
+  /**
+   * True when other processes use the same state (Redis): trackers then look for due polls at
+   * least every `maxIntervalMs`, so messages of a process that died are picked up.
+   */
+  readonly shared?: boolean;
   /** Saves (or replaces) a message record; it expires `ttlMs` after now. */
   putMessage(record: MessageRecord, ttlMs: number): Promise<void>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
@@ -38,7 +43,11 @@ export interface Store {
    * leases them: they are not returned again until saved with `putMessage`.
    */
   claimDue(scope: string, now: number, limit: number): Promise<MessageRecord[]>;
-  /** The earliest `nextPollAt` in `scope` among records not leased, if any. */
+  /**
+   * The earliest time a poll in `scope` may be due: the earliest `nextPollAt` among records not
+   * leased or, in a store whose leases expire (one shared between processes), when the earliest
+   * lease runs out, if sooner; `undefined` if neither.
+   */
   nextDueAt(scope: string): Promise<number | undefined>;
   /** Adds one to a counter and returns the new value; the counter expires at `expiresAt` (epoch ms). */
   increment(key: string, expiresAt: number): Promise<number>;

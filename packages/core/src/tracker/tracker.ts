@@ -110,7 +110,10 @@ export class StatusTracker {
 
   private async reschedule(): Promise<void> {
     const next = await this.deps.store.nextDueAt(this.deps.scope);
-    if (next !== undefined) this.arm(next);
+    // Another process sharing the store may leave work here at any time: look again now and then.
+    const recheck = this.deps.store.shared ? this.now() + this.options.maxIntervalMs : undefined;
+    const at = next === undefined ? recheck : recheck === undefined ? next : Math.min(next, recheck);
+    if (at !== undefined) this.arm(at);
   }
 
   private start(record: MessageRecord): void {
