@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { fingerprint, type Simulator, startSimulator } from '@parley/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Child, spawnChild } from './test-support/children.js';
+import { useRedisServer } from './test-support/redis-server.js';
+
+const redis = useRedisServer();
+let sim: Simulator | undefined;
+
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+const LATENCY_MS = 50;
+const newToken = () => `tok-${randomBytes(12).toString('hex')}`;
+
+interface Done {
+  readonly accepted: number;
+  readonly errors: Record<string, number>;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** Starts `count` sender processes against the simulator and waits until all are ready. */
+async function senders(count: number, baseUrl: string, warmUp: boolean): Promise<Child[]> {
+  const children = Array.from({ length: count }, () =>
+    spawnChild('wolkvox-sender', { redisUrl: redis.url, baseUrl, ...(warmUp ? { warmUpToken: newToken() } : {}) }),
+  );
+  await Promise.all(children.map((c) => c.next('ready')));
+  return children;
+}
+
+/** Lets every sender send `count` messages with `token` at once; resolves with their reports and the wall-clock window. */
+async function round(
+  children: Child[],
+  token: string,
+  count: number,
+  extra: Record<string, unknown> = {},
+): Promise<{ done: Done[]; windowMs: number }> {
+  children.forEach((child, id) => {
+    child.send({ type: 'go', token, count, id, ...extra });
+  });
+  const done = (await Promise.all(children.map((c) => c.next('done')))) as unknown as Done[];
+  const windowMs = Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt));
+  return { done, windowMs };
+}
+
+describe('Wolkvox from several processes sharing one token through redisLimiter', () => {
+  it('never has a third request in flight and keeps >= 0.9 of the ideal 2 / latency throughput', async () => {
+    sim = await startSimulator({ latencyMs: LATENCY_MS });
+    const children = await senders(3, sim.wolkvox.baseUrl, true);
+    const perProcess = 40;
+    const total = 3 * perProcess;
+    const ideal = 2 / (LATENCY_MS / 1000);
+    const ratios: number[] = [];
+    // A benchmark on a shared machine: the best of up to three rounds counts for throughput,
+    // while every round must keep the provider's limit.
+    for (let attempt = 0; attempt < 3 && !(Math.max(...ratios) >= 0.9); attempt++) {
+      const token = newToken();
+      const { done, windowMs } = await round(children, token, perProcess);
+      const requests = sim.wolkvox.requests.filter((r) => r.credential === fingerprint(token));
+      expect(done.map((d) => d.errors)).toEqual([{}, {}, {}]);
+      expect(done.reduce((n, d) => n + d.accepted, 0)).toBe(total);
+      expect(requests).toHaveLength(total);
+      expect(requests.filter((r) => r.status === 403)).toHaveLength(0);
+      expect(sim.wolkvox.concurrency(token).maxInFlight).toBeLessThanOrEqual(2);
+      const measured = total / (windowMs / 1000);
+      ratios.push(measured / ideal);
+      console.log(
+        `redis limiter, 3 processes, 1 token, ${total} sends, ${LATENCY_MS} ms latency: ` +
+          `${measured.toFixed(1)} req/s of ${ideal} ideal (ratio ${(measured / ideal).toFixed(3)}), ` +
+          `max in flight ${sim.wolkvox.concurrency(token).maxInFlight}, 403s 0`,
+      );
+    }
+    expect(Math.max(...ratios)).toBeGreaterThanOrEqual(0.9);
+    for (const child of children) child.send({ type: 'exit' });
+  }, 60_000);
+
+  it('shares the daily quota: with dailyLimit 5, two processes get 5 requests through in all', async () => {
+    sim = await startSimulator({ latencyMs: 5 });
+    const token = newToken();
+    const children = await senders(2, sim.wolkvox.baseUrl, false);
+    const { done } = await round(children, token, 5, { dailyLimit: 5 });
+
+    expect(done.reduce((n, d) => n + d.accepted, 0)).toBe(5);
+    expect(done.reduce((n, d) => n + (d.errors.QUOTA_EXCEEDED ?? 0), 0)).toBe(5);
+    expect(done.flatMap((d) => Object.keys(d.errors).filter((code) => code !== 'QUOTA_EXCEEDED'))).toEqual([]);
+    expect(sim.wolkvox.requests).toHaveLength(5);
+    expect(sim.wolkvox.dailyUsage(token)).toBe(5);
+    for (const child of children) child.send({ type: 'exit' });
+  });
+});
