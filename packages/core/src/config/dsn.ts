@@ -1,7 +1,7 @@
 import { configError } from '../errors/factories.js';
-import { Secret } from '../secret.js';
+import { redactText, Secret } from '../secret.js';
 import { isLoopbackHost } from './fields.js';
-import { isSafeKey, type RawConfig, setPath } from './raw.js';
+import { isReservedPath, isSafeKey, type RawConfig, setPath } from './raw.js';
 
 const SCHEME = /^([a-z][a-z0-9-]*)(\+(https?))?:\/\//i;
 
@@ -49,8 +49,10 @@ export function parseDsn(dsn: string): RawConfig {
   }
   for (const [name, value] of url.searchParams) {
     const path = name.split('.');
-    if (!path.every(isSafeKey)) {
-      throw configError([{ path: name, message: 'is not a valid field name' }], provider);
+    if (!path.every(isSafeKey) || isReservedPath(path)) {
+      // The name is echoed, so the credential is taken out of it.
+      const shown = redactText(name, [user, password, `${user}:${password}`]);
+      throw configError([{ path: shown, message: 'is not a valid field name' }], provider);
     }
     setPath(config, path, value);
   }

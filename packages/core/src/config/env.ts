@@ -39,7 +39,8 @@ export function configFromEnv(env: Readonly<Record<string, string | undefined>> 
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(prefix) || value === undefined) continue;
     const path = name.slice(prefix.length).split('__').map(camel);
-    if (!path.every(isSafeKey)) continue;
+    // PARLEY_<PROVIDER>_PROVIDER would replace the provider chosen above.
+    if (!path.every(isSafeKey) || path[0] === 'provider') continue;
     const leaf = path.at(-1) as string;
     setPath(base, path, SECRET_NAME.test(leaf) ? new Secret(value) : value);
   }

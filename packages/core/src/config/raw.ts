@@ -29,3 +29,14 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function isSafeKey(key: string): boolean {
   return key.length > 0 && !UNSAFE_KEYS.has(key);
 }
+
+/**
+ * Top-level names of a raw config that only a DSN's scheme and user part may set: a query
+ * parameter of that name would replace them.
+ */
+const RESERVED_KEYS = new Set(['provider', 'credential']);
+
+/** Whether a field path read from untrusted text would replace `provider` or `credential`. */
+export function isReservedPath(path: readonly string[]): boolean {
+  return RESERVED_KEYS.has(path[0] ?? '');
+}

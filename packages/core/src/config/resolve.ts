@@ -62,7 +62,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function redactIssues(issues: readonly Issue[], secrets: readonly string[]): Issue[] {
-  return issues.map((i) => ({ path: i.path, message: redactText(i.message, secrets) }));
+  // A path is a field name the user wrote, e.g. an unknown DSN query name: it can hold a secret too.
+  return issues.map((i) => ({ path: redactText(i.path, secrets), message: redactText(i.message, secrets) }));
 }
 
 /** The raw secret values of a validated config, for redaction. */
