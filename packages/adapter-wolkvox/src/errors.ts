@@ -81,7 +81,10 @@ export const WOLKVOX_ERRORS: readonly ErrorRule[] = [
  * classifyError(403, 'TOKEN LIMIT EXCEEDED'); // { code: 'QUOTA_EXCEEDED', retryable: false, delivery: 'not_sent', … }
  */
 export function classifyError(code: number, msg: string): ErrorOutcome {
-  const rule = WOLKVOX_ERRORS.find((r) => (r.code === undefined || r.code === code) && (r.msg?.test(msg) ?? true));
+  // A rule without a code (the session window) reads only a 4xx: a 5xx may have been accepted.
+  const rule = WOLKVOX_ERRORS.find(
+    (r) => (r.code === undefined ? code >= 400 && code < 500 : r.code === code) && (r.msg?.test(msg) ?? true),
+  );
   return (
     rule?.outcome ?? {
       code: 'PROVIDER_ERROR',

@@ -66,13 +66,38 @@ export function reveal(value: string | Secret): string {
  */
 export function redactText(text: string, secrets: readonly string[]): string {
   let out = text;
+  for (const form of secretForms(secrets)) out = out.split(form).join(REDACTED);
+  return out;
+}
+
+/**
+ * Like `redactText`, for text cut short with `marker` at its end: also redacts a secret's
+ * beginning left at the cut.
+ */
+export function redactTruncated(text: string, secrets: readonly string[], marker: string): string {
+  const redacted = redactText(text, secrets);
+  if (!redacted.endsWith(marker)) return redacted;
+  const head = redacted.slice(0, -marker.length);
+  for (const form of secretForms(secrets)) {
+    for (let k = Math.min(form.length - 1, head.length); k >= 4; k--) {
+      if (head.endsWith(form.slice(0, k))) return `${head.slice(0, -k)}${REDACTED}${marker}`;
+    }
+  }
+  return redacted;
+}
+
+/** A secret as it may appear in text: raw, base64 (Basic auth) and JSON-escaped (with PHP's `\/`). */
+function secretForms(secrets: readonly string[]): string[] {
+  const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret.length < 4) continue;
     for (const form of [secret, Buffer.from(secret).toString('base64')]) {
-      out = out.split(form).join(REDACTED);
+      const escaped = JSON.stringify(form).slice(1, -1);
+      forms.add(form).add(escaped).add(escaped.replaceAll('/', '\\/'));
     }
   }
-  return out;
+  // Longest first, so an escaped form is replaced before the raw one inside it.
+  return [...forms].sort((a, b) => b.length - a.length);
 }
 
 export { REDACTED };

@@ -2,6 +2,8 @@ import type { Delivery, ErrorCode, Issue } from './codes.js';
 
 const BRAND = Symbol.for('parley.error');
 const MAX_BODY = 2048;
+/** What ends a body cut at `MAX_BODY`. */
+export const TRUNCATED = '…[truncated]';
 
 export interface ParleyErrorOptions {
   readonly code: ErrorCode;
@@ -65,7 +67,7 @@ export class ParleyError extends Error {
     this.body =
       options.body === undefined || options.body.length <= MAX_BODY
         ? options.body
-        : `${options.body.slice(0, MAX_BODY)}…[truncated]`;
+        : `${options.body.slice(0, MAX_BODY)}${TRUNCATED}`;
     this.messageId = options.messageId;
     Object.defineProperty(this, BRAND, { value: true });
   }

@@ -1,5 +1,5 @@
-import { ParleyError } from '../errors/ParleyError.js';
-import { redactText } from '../secret.js';
+import { ParleyError, TRUNCATED } from '../errors/ParleyError.js';
+import { redactText, redactTruncated } from '../secret.js';
 
 /**
  * Makes any failure leaving the messenger a `ParleyError` with the provider's name on it and
@@ -16,7 +16,7 @@ export function finalizeError(error: unknown, provider: string, secrets: readonl
           cause: error,
         });
   const message = redactText(base.message, secrets);
-  const body = base.body === undefined ? undefined : redactText(base.body, secrets);
+  const body = base.body === undefined ? undefined : redactTruncated(base.body, secrets, TRUNCATED);
   if (base.provider === provider && message === base.message && body === base.body) return base;
   return base.with({ provider, message, ...(body === undefined ? {} : { body }) });
 }
