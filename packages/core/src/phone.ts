@@ -1,4 +1,12 @@
-import { parsePhoneNumberFromString, validatePhoneNumberLength } from 'libphonenumber-js';
+// The core entry plus the "min" metadata is exactly what the package's default entry is, without
+// loading the parts of the library Parley never calls (it halves the import time).
+import {
+  ParseError,
+  type PhoneNumber,
+  parsePhoneNumberWithError,
+  validatePhoneNumberLength,
+} from 'libphonenumber-js/core';
+import metadata from 'libphonenumber-js/min/metadata';
 
 const REASONS: Record<string, string> = {
   NOT_A_NUMBER: 'is not a phone number',
@@ -31,11 +39,33 @@ export function normalizePhone(input: string): PhoneResult {
     : compact.startsWith('00')
       ? `+${compact.slice(2)}`
       : `+${compact}`;
-  const tooLong = validatePhoneNumberLength(international);
-  if (tooLong !== undefined) {
-    return { ok: false, reason: REASONS[tooLong] ?? `is not a possible number (${tooLong})` };
+  // One parse, as `validatePhoneNumberLength` would do it (`extract: false`); its length check
+  // is the one `isPossible()` makes. Only a number that fails asks it again, for the reason.
+  let parsed: PhoneNumber;
+  try {
+    parsed = parsePhoneNumberWithError(international, { extract: false }, metadata);
+  } catch (error) {
+    if (error instanceof ParseError) return { ok: false, reason: reasonFor(error.message) };
+    throw error;
   }
-  const parsed = parsePhoneNumberFromString(international);
-  if (!parsed?.isPossible()) return { ok: false, reason: REASONS.INVALID_LENGTH as string };
-  return { ok: true, digits: parsed.number.slice(1) };
+  if (parsed.isPossible()) {
+    const digits = parsed.number.slice(1);
+    // E.164 numbers have at most 15 digits, whatever libphonenumber-js deems possible.
+    if (digits.length > 15) return { ok: false, reason: REASONS.TOO_LONG as string };
+    // Where the parse dropped digits (a trunk prefix, "+44 (0)20…"), the result must be stable:
+    // a number that would lose more digits when normalised again is ambiguous.
+    if (parsed.number !== international) {
+      const again = normalizePhone(parsed.number);
+      if (!again.ok || again.digits !== digits) {
+        return { ok: false, reason: 'is ambiguous: it changes when normalised again (check its prefix digits)' };
+      }
+    }
+    return { ok: true, digits };
+  }
+  const why = validatePhoneNumberLength(international, metadata);
+  return { ok: false, reason: why === undefined ? (REASONS.INVALID_LENGTH as string) : reasonFor(why) };
+}
+
+function reasonFor(code: string): string {
+  return REASONS[code] ?? `is not a possible number (${code})`;
 }

@@ -22,6 +22,7 @@ describe('validateMessage', () => {
     ['0057 (300) 123-4567', '573001234567'],
     ['+44 20 7946 0958', '442079460958'],
     ['+1 (415) 555-2671', '14155552671'],
+    ['+44 (0)20 7946 0958', '442079460958'],
   ])('normalises the recipient %s to %s', (to, digits) => {
     expect(validateMessage({ type: 'text', to, text: 'hi' }).to).toBe(digits);
   });
@@ -31,6 +32,8 @@ describe('validateMessage', () => {
     ['+57 300 123 4567 8901 23', 'too long'],
     ['call me', 'only digits'],
     ['+999 1234567', 'country calling code'],
+    ['+81 14444444444444444', 'too long'],
+    ['+49 00612805', 'ambiguous'],
     ['', 'only digits'],
   ])('rejects the impossible number %j, saying why', (to, why) => {
     const [issue] = issuesOf({ type: 'text', to, text: 'hi' });
