@@ -50,7 +50,7 @@ export function topLevelRawValue(json: string, key: string): string | undefined 
     }
     if (c === '{' || c === '[') depth++;
     else if (c === '}' || c === ']') depth--;
-    else if (depth === 0 && c.trim() !== '') return undefined;
+    else if (depth === 0 && !isSpace(json.charCodeAt(i))) return undefined;
     i++;
   }
   // The last occurrence wins, as with JSON.parse.
@@ -74,12 +74,35 @@ function valueText(json: string, start: number): string {
   const i = skipSpace(json, start);
   if (json[i] === '"') return json.slice(i, stringEnd(json, i));
   let end = i;
-  while (end < json.length && !/[\s,}\]]/.test(json[end] as string)) end++;
+  while (end < json.length && !endsScalar(json.charCodeAt(end))) end++;
   return json.slice(i, end);
 }
 
 function skipSpace(json: string, start: number): number {
   let i = start;
-  while (i < json.length && /\s/.test(json[i] as string)) i++;
+  while (i < json.length && isSpace(json.charCodeAt(i))) i++;
   return i;
+}
+
+/** Exactly the code units `/\s/` matches (and `String.prototype.trim` removes), without a regex per character. */
+function isSpace(code: number): boolean {
+  if (code > 32 && code < 160) return false;
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** Whether a code unit ends a number or literal: what `/[\s,}\]]/` matches. */
+function endsScalar(code: number): boolean {
+  return code === 44 || code === 125 || code === 93 || isSpace(code);
 }

@@ -61,12 +61,16 @@ export class ProviderCaller {
       : undefined;
     try {
       if (signal?.aborted) throw signal.reason instanceof ParleyError ? signal.reason : abortedBeforeSend(signal);
-      await this.countQuota();
-      const response = await transport.request({
-        ...request,
-        ...(driver.timeoutMs !== undefined ? { timeoutMs: driver.timeoutMs } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      if (driver.dailyQuota) await this.countQuota();
+      const response = await transport.request(
+        driver.timeoutMs === undefined && !signal
+          ? request
+          : {
+              ...request,
+              ...(driver.timeoutMs !== undefined ? { timeoutMs: driver.timeoutMs } : {}),
+              ...(signal ? { signal } : {}),
+            },
+      );
       return parse(response);
     } finally {
       release?.();

@@ -50,6 +50,15 @@ const TIMEOUTS: Readonly<Record<string, { what: string; delivery: Delivery }>> =
 
 const ABORTS = new Set(['UND_ERR_ABORTED', 'ABORT_ERR', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 
+/**
+ * Codes of a request the HTTP client refused to build (undici checks the method, path, headers and
+ * body before it dispatches anything): nothing left the process, and the same request fails the
+ * same way again.
+ */
+const INVALID: Readonly<Record<string, string>> = {
+  UND_ERR_INVALID_ARG: 'the request was refused before sending (an invalid header value or argument)',
+};
+
 /** `POST https://host/path`: safe for messages (no query string, no credentials). */
 export function describeTarget(method: string, url: string): string {
   try {
@@ -86,6 +95,10 @@ export function toTransportError(error: unknown, context: TransportErrorContext)
     }
     const refused = NOT_SENT[code];
     if (refused !== undefined) return networkError(`${refused} (${target})`, 'not_sent', error);
+    const invalid = INVALID[code];
+    if (invalid !== undefined) {
+      return networkError(`${invalid} (${target})`, 'not_sent', error).with({ retryable: false });
+    }
     const broken = BROKEN[code];
     if (broken !== undefined) return networkError(`${broken} (${target})`, sent, error);
     const timeout = TIMEOUTS[code];
@@ -103,21 +116,41 @@ export function bodyTooLargeError(maxBytes: number, status: number, method: stri
   return protocolError(`response body exceeds ${maxBytes} bytes (${describeTarget(method, url)})`, { status });
 }
 
+/** The last URL found to be a valid http(s) URL: a transport sends to the same few URLs over and over. */
+let lastGoodUrl: string | undefined;
+
 /** A failure known before anything is dispatched: the transport is closed, the URL is bad, the signal fired. */
 export function preflightError(request: TransportRequest, closed: boolean): ParleyError | undefined {
   if (closed) return abortedError('not_sent');
   if (request.signal?.aborted) return abortedError('not_sent', request.signal.reason);
+  if (request.url === lastGoodUrl) return undefined;
   const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
     return networkError('the request URL is not a valid http(s) URL', 'not_sent').with({ retryable: false });
   }
+  lastGoodUrl = request.url;
   return undefined;
+}
+
+/**
+ * What undici also accepts as a request's `signal`: an `EventEmitter`-shaped abort handle
+ * (`aborted`, `reason`, `on`/`once`/`removeListener('abort')`). Far cheaper per request than an
+ * `AbortController` and the `EventTarget` listeners an `AbortSignal` needs.
+ */
+export interface AbortHandle {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  on(event: 'abort', listener: () => void): this;
+  once(event: 'abort', listener: () => void): this;
+  removeListener(event: 'abort', listener: () => void): this;
 }
 
 /** The transport's own signal for one request: the caller's signal and a whole-request time limit in one. */
 export interface RequestWatch {
-  /** Fires on the time limit or on the caller's signal, whichever comes first. */
+  /** Fires on the time limit or on the caller's signal, whichever comes first (made on first use). */
   readonly signal: AbortSignal;
+  /** The same, as an {@link AbortHandle} (for undici). */
+  readonly handle: AbortHandle;
   /** Why `signal` fired; `undefined` while it has not. */
   readonly stoppedBy: StopReason | undefined;
   /** Settles like `work`, or rejects as soon as `signal` fires (undici waits for a pending connect otherwise). */
@@ -134,42 +167,92 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * finite number) and remembers which of them fired.
  */
 export function watchRequest(callerSignal: AbortSignal | undefined, timeoutMs: number): RequestWatch {
-  const controller = new AbortController();
-  let stoppedBy: StopReason | undefined;
-  const stop = (by: StopReason, reason: unknown): void => {
-    if (stoppedBy !== undefined) return;
-    stoppedBy = by;
-    controller.abort(reason);
-  };
-  const onCallerAbort = (): void => stop('caller', callerSignal?.reason);
-  const timer =
-    Number.isFinite(timeoutMs) && timeoutMs > 0
-      ? setTimeout(
-          () => stop('timeout', new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError')),
-          Math.min(timeoutMs, MAX_TIMER_MS),
-        )
-      : undefined;
-  if (callerSignal?.aborted) onCallerAbort();
-  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-  const { signal } = controller;
-  return {
-    signal,
-    get stoppedBy() {
-      return stoppedBy;
-    },
-    guard<T>(work: Promise<T>): Promise<T> {
-      return new Promise<T>((resolve, reject) => {
-        const onStop = (): void => reject(signal.reason);
-        if (signal.aborted) onStop();
-        else signal.addEventListener('abort', onStop, { once: true });
-        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onStop));
+  return new Watch(callerSignal, timeoutMs);
+}
+
+class Watch implements RequestWatch, AbortHandle {
+  stoppedBy: StopReason | undefined;
+  reason: unknown;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #controller: AbortController | undefined;
+  /** Listeners of the handle, in the order they were added (undici adds one). */
+  #listeners: (() => void)[] | undefined;
+  /** Rejects the promise `guard` returned, while it is pending. */
+  #rejectGuard: ((reason: unknown) => void) | undefined;
+  readonly #onCallerAbort = (): void => this.#stop('caller', this.#callerSignal?.reason);
+
+  constructor(callerSignal: AbortSignal | undefined, timeoutMs: number) {
+    this.#callerSignal = callerSignal;
+    this.#timer =
+      Number.isFinite(timeoutMs) && timeoutMs > 0
+        ? setTimeout(
+            () => this.#stop('timeout', new DOMException(`Timed out after ${timeoutMs} ms`, 'TimeoutError')),
+            Math.min(timeoutMs, MAX_TIMER_MS),
+          )
+        : undefined;
+    if (callerSignal?.aborted) this.#onCallerAbort();
+    else callerSignal?.addEventListener('abort', this.#onCallerAbort, { once: true });
+  }
+
+  get aborted(): boolean {
+    return this.stoppedBy !== undefined;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.stoppedBy !== undefined) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get handle(): AbortHandle {
+    return this;
+  }
+
+  on(_event: 'abort', listener: () => void): this {
+    if (this.#listeners === undefined) this.#listeners = [listener];
+    else this.#listeners.push(listener);
+    return this;
+  }
+
+  once(event: 'abort', listener: () => void): this {
+    // The handle fires at most once, so every listener is a once-listener.
+    return this.on(event, listener);
+  }
+
+  removeListener(_event: 'abort', listener: () => void): this {
+    const at = this.#listeners?.lastIndexOf(listener) ?? -1;
+    if (at >= 0) this.#listeners?.splice(at, 1);
+    return this;
+  }
+
+  #stop(by: StopReason, reason: unknown): void {
+    if (this.stoppedBy !== undefined) return;
+    this.stoppedBy = by;
+    this.reason = reason;
+    this.#controller?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+    this.#rejectGuard?.(reason);
+  }
+
+  guard<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.stoppedBy !== undefined) reject(this.reason);
+      else this.#rejectGuard = reject;
+      work.then(resolve, reject).finally(() => {
+        this.#rejectGuard = undefined;
       });
-    },
-    dispose(): void {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    },
-  };
+    });
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer);
+    this.#callerSignal?.removeEventListener('abort', this.#onCallerAbort);
+  }
 }
 
 /** The objects of an error's `cause` chain and `AggregateError.errors`, breadth first, the error first. */

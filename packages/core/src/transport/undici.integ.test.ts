@@ -109,6 +109,18 @@ describe('undiciTransport against a real HTTP server', () => {
     });
   });
 
+  it('decodes a UTF-8 character split across two chunks of the body whole', async () => {
+    const bytes = Buffer.from('{"text":"héllo ✓"}', 'utf8');
+    const cut = bytes.indexOf(0xe2) + 1; // inside the three bytes of ✓
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    });
+    const res = await transport().request(get(`${server.url}/split`));
+    expect(res.body).toBe('{"text":"héllo ✓"}');
+  });
+
   it('resolves (does not reject) with a 500 and its HTML body', async () => {
     const server = await startServer((_req, res) => {
       res.writeHead(500, { 'Content-Type': 'text/html' });

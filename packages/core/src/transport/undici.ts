@@ -1,5 +1,6 @@
-import { Agent, type Dispatcher, request as undiciRequest } from 'undici';
-import { bodyTooLargeError, preflightError, toTransportError, watchRequest } from './errors.js';
+import type { Agent, Dispatcher } from 'undici';
+import { abortedError } from '../errors/factories.js';
+import { type AbortHandle, bodyTooLargeError, preflightError, toTransportError, watchRequest } from './errors.js';
 import type { Transport, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 
 export interface UndiciTransportOptions extends TransportOptions {
@@ -14,6 +15,22 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
+type Undici = typeof import('undici');
+let undici: Undici | undefined;
+let loadingUndici: Promise<Undici> | undefined;
+
+/**
+ * undici is loaded by the first request, not when Parley is imported: it is most of the time
+ * that importing Parley and creating a messenger takes.
+ */
+function loadUndici(): Promise<Undici> {
+  loadingUndici ??= import('undici').then((loaded) => {
+    undici = loaded;
+    return loaded;
+  });
+  return loadingUndici;
+}
+
 /**
  * The default transport, on undici: one keep-alive connection pool per origin, a connect time
  * limit, a whole-request time limit, a cap on the response body, and errors mapped to
@@ -27,29 +44,53 @@ const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 export function undiciTransport(options: UndiciTransportOptions = {}): Transport {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const own =
-    options.dispatcher === undefined
-      ? new Agent({
-          connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-          headersTimeout: undiciTimeout(timeoutMs),
-          bodyTimeout: undiciTimeout(timeoutMs),
-          keepAliveTimeout: 4_000,
-          keepAliveMaxTimeout: 60_000,
-          pipelining: 1,
-        })
-      : undefined;
-  const dispatcher: Dispatcher = options.dispatcher ?? own!;
+  let own: Agent | undefined;
+  const dispatcherOf = (loaded: Undici): Dispatcher => {
+    if (options.dispatcher) return options.dispatcher;
+    own ??= new loaded.Agent({
+      connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+      headersTimeout: undiciTimeout(timeoutMs),
+      bodyTimeout: undiciTimeout(timeoutMs),
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+      pipelining: 1,
+    });
+    return own;
+  };
   let closed = false;
   let closing: Promise<void> | undefined;
+  /** Set while a request of this transport waits for undici to load, so that `close` waits for it. */
+  let loading: Promise<Undici> | undefined;
 
   return {
     async request(request) {
       const early = preflightError(request, closed);
       if (early) throw early;
+      let loaded = undici;
+      if (loaded === undefined) {
+        loading = loadUndici();
+        try {
+          loaded = await loading;
+        } catch (error) {
+          const { method, url } = request;
+          throw toTransportError(error, { method, url, phase: 'not_dispatched' });
+        }
+        if (request.signal?.aborted) throw abortedError('not_sent', request.signal.reason);
+      }
       const limit = request.timeoutMs ?? timeoutMs;
       const watch = watchRequest(request.signal, limit);
       try {
-        return await watch.guard(send(dispatcher, request, watch.signal, limit, maxResponseBytes));
+        const dispatcher = dispatcherOf(loaded);
+        const work = send(
+          loaded.request,
+          dispatcher,
+          dispatcher === own,
+          request,
+          watch.handle,
+          limit,
+          maxResponseBytes,
+        );
+        return await watch.guard(work);
       } catch (error) {
         const { method, url } = request;
         throw toTransportError(error, {
@@ -65,56 +106,93 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
     },
     close() {
       closed = true;
-      closing ??= own?.close() ?? Promise.resolve();
+      // A request that was waiting for undici to load is let through, as one already sent would be.
+      closing ??= (loading ?? Promise.resolve()).then(
+        () => own?.close(),
+        () => own?.close(),
+      );
       return closing;
     },
   };
 }
 
 async function send(
+  undiciRequest: Undici['request'],
   dispatcher: Dispatcher,
+  own: boolean,
   request: TransportRequest,
-  signal: AbortSignal,
+  signal: AbortHandle,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<TransportResponse> {
-  const res = await undiciRequest(request.url, {
-    dispatcher,
+  const options = {
     method: request.method,
     headers: request.headers,
     body: request.body ?? null,
-    signal,
+    // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
+    signal: signal as unknown as AbortSignal,
     // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
     headersTimeout: undiciTimeout(timeoutMs),
     bodyTimeout: undiciTimeout(timeoutMs),
-  });
+  };
+  // Our own Agent takes the request straight, with the URL's origin and path computed once per
+  // URL: what `undici.request(url, { dispatcher })` does before it calls `dispatcher.request`.
+  // A dispatcher we were given (perhaps from another copy of undici) goes the documented way.
+  const res = own
+    ? await dispatcher.request({ ...targetOf(request.url), ...options })
+    : await undiciRequest(request.url, { dispatcher, ...options });
   const declared = Number(res.headers['content-length']);
   if (declared > maxBytes) {
     dropBody(res.body);
     throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
   }
-  const decoder = new TextDecoder();
   let size = 0;
-  let body = '';
+  const chunks: Buffer[] = [];
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
     if (size > maxBytes) {
       dropBody(res.body);
       throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
     }
-    body += decoder.decode(chunk, { stream: true });
+    chunks.push(chunk);
   }
-  body += decoder.decode();
+  // Decoding the bytes at once gives the same text as decoding them chunk by chunk in stream mode.
+  const body = DECODER.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+}
+
+/** Stateless between calls (never used in stream mode), so one serves every response. */
+const DECODER = new TextDecoder();
+
+/** `origin` and `path` (with the query) of a URL, as undici computes them; remembered per URL. */
+const targets = new Map<string, { readonly origin: string; readonly path: string }>();
+const MAX_TARGETS = 256;
+
+function targetOf(url: string): { readonly origin: string; readonly path: string } {
+  let target = targets.get(url);
+  if (target === undefined) {
+    const parsed = new URL(url);
+    target = { origin: parsed.origin, path: parsed.search ? `${parsed.pathname}${parsed.search}` : parsed.pathname };
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(url, target);
+  }
+  return target;
 }
 
 /** Lower-cased names; repeated headers joined with `, `. */
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const entries: [string, string][] = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) entries.push([name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value]);
+  const flat: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    // An own property even for `__proto__`, as Object.fromEntries makes it.
+    if (key === '__proto__')
+      Object.defineProperty(flat, key, { value: text, enumerable: true, writable: true, configurable: true });
+    else flat[key] = text;
   }
-  return Object.fromEntries(entries);
+  return flat;
 }
 
 /** Stops reading and closes the connection (an unread body cannot be skipped cheaply). */
