@@ -1,0 +1,218 @@
+/**
+ * Benchmark 1, send overhead: messages per second of `messenger.send` (DecisionTelecom,
+ * tracking off, a fresh memoryStore) against raw `undici.request` posting the same body to the
+ * same minimal loopback endpoint (a child process) at the same concurrency. Rounds alternate
+ * between the variants, and each figure is the median of its rounds.
+ *
+ * Besides the issue's two ratios (default transport and fetchTransport, both against raw
+ * undici), it measures two references: raw `fetch` (what fetchTransport stands on) and a
+ * "minimal correct client": raw undici plus only what any send has to do before it may call
+ * itself done (check the recipient with libphonenumber-js, make a unique 128-bit id, build the
+ * JSON body, put a time limit on the request, read the provider's id from the answer). That
+ * ceiling is what the messenger's ratio should be judged against.
+ */
+import { randomFillSync } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { decisionTelecom } from '@parley/adapter-decisiontelecom';
+import { createMessenger, fetchTransport, memoryStore, normalizePhone } from '@parley/core';
+import { request } from 'undici';
+import { startChild } from './lib/child.mjs';
+import { digitsOf, recipients } from './lib/phones.mjs';
+import { entry, report } from './lib/result.mjs';
+import { log, median, round, runFor } from './lib/stats.mjs';
+
+const CONCURRENCY = 32;
+const ROUND_MS = Number(process.env.BENCH_SEND_ROUND_MS ?? 1_200);
+const ROUNDS = Number(process.env.BENCH_SEND_ROUNDS ?? 7);
+const WARMUP_MS = 600;
+const TARGET = 0.85;
+
+const server = await startChild(new URL('./lib/dt-server.mjs', import.meta.url));
+const baseUrl = `${server.url}/decisiontelecom/v1/api`;
+const sendUrl = `${baseUrl}/send-whatsapp`;
+const API_KEY = 'bench-key';
+const headers = {
+  authorization: `Basic ${Buffer.from(API_KEY).toString('base64')}`,
+  'content-type': 'application/json',
+  accept: 'application/json',
+};
+
+const phones = recipients(4096);
+const digits = phones.map(digitsOf);
+let cursor = 0;
+const nextIndex = () => cursor++ & 4095;
+
+/** What a hand-written client does at the least: post the JSON, read the id. */
+async function rawUndici() {
+  const i = nextIndex();
+  const body = JSON.stringify({
+    source_addr: 'Acme',
+    destination_addr: Number(digits[i]),
+    message_type: 1,
+    text: 'Hola',
+  });
+  const res = await request(sendUrl, { method: 'POST', headers, body });
+  const parsed = JSON.parse(await res.body.text());
+  if (res.statusCode !== 200 || parsed.message_id === undefined) throw new Error(`unexpected answer ${res.statusCode}`);
+}
+
+async function rawFetch() {
+  const i = nextIndex();
+  const body = JSON.stringify({
+    source_addr: 'Acme',
+    destination_addr: Number(digits[i]),
+    message_type: 1,
+    text: 'Hola',
+  });
+  const res = await fetch(sendUrl, { method: 'POST', headers, body });
+  const parsed = JSON.parse(await res.text());
+  if (res.status !== 200 || parsed.message_id === undefined) throw new Error(`unexpected answer ${res.status}`);
+}
+
+const idPool = Buffer.allocUnsafe(16 * 256);
+let idOffset = idPool.length;
+
+/**
+ * Raw undici plus only the work no correct send can skip (see the header comment), each done
+ * the cheapest way we know: Parley's own libphonenumber-js check, ids cut from a pool of
+ * random bytes, and a time limit through an EventEmitter signal (which undici accepts).
+ */
+async function minimalClient() {
+  const phone = normalizePhone(phones[nextIndex()]);
+  if (!phone.ok) throw new Error(phone.reason);
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  const id = `pm_${idPool.toString('base64url', idOffset, idOffset + 16)}`;
+  idOffset += 16;
+  const body = JSON.stringify({
+    source_addr: 'Acme',
+    destination_addr: Number(phone.digits),
+    message_type: 1,
+    text: 'Hola',
+  });
+  const signal = new EventEmitter();
+  const timer = setTimeout(() => signal.emit('abort'), 30_000);
+  try {
+    const res = await request(sendUrl, { method: 'POST', headers, body, signal });
+    const parsed = JSON.parse(await res.body.text());
+    if (res.statusCode !== 200 || parsed.message_id === undefined)
+      throw new Error(`unexpected answer ${res.statusCode}`);
+    return id;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function messengerVariant(makeTransport) {
+  return () => {
+    const messenger = createMessenger(
+      { provider: 'decisiontelecom', apiKey: API_KEY, sender: 'Acme', baseUrl, tracking: false },
+      { providers: [decisionTelecom], store: memoryStore(), ...(makeTransport ? { transport: makeTransport() } : {}) },
+    );
+    return {
+      send: () => messenger.send({ type: 'text', to: phones[nextIndex()], text: 'Hola' }),
+      close: () => messenger.close(),
+    };
+  };
+}
+
+const variants = {
+  rawUndici: () => ({ send: rawUndici, close: async () => {} }),
+  messenger: messengerVariant(undefined),
+  minimal: () => ({ send: minimalClient, close: async () => {} }),
+  rawFetch: () => ({ send: rawFetch, close: async () => {} }),
+  messengerFetch: messengerVariant(() => fetchTransport()),
+};
+
+/** One round of `ms` of sends through a fresh instance of a variant: messages per second and CPU µs per message. */
+async function round1(name, ms) {
+  const instance = variants[name]();
+  const cpu = process.cpuUsage();
+  const { completed, ms: took } = await runFor(ms, CONCURRENCY, instance.send);
+  const used = process.cpuUsage(cpu);
+  await instance.close();
+  return { rate: (completed / took) * 1000, cpuUs: (used.user + used.system) / completed };
+}
+
+log(`send-overhead: ${ROUNDS} rounds of ${ROUND_MS} ms per variant, ${CONCURRENCY} in flight, server ${server.url}`);
+for (const name of Object.keys(variants)) await round1(name, WARMUP_MS);
+
+const rates = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
+const cpus = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternate the order too, so that no variant always runs right after the same one.
+  const order = r % 2 === 0 ? Object.keys(variants) : Object.keys(variants).reverse();
+  for (const name of order) {
+    const { rate, cpuUs } = await round1(name, ROUND_MS);
+    rates[name].push(rate);
+    cpus[name].push(cpuUs);
+  }
+  log(
+    `  round ${r + 1}: ${Object.keys(variants)
+      .map((n) => `${n} ${Math.round(rates[n].at(-1))}/s`)
+      .join(', ')}`,
+  );
+}
+const stats = await server.call('stats');
+await server.close();
+
+const rate = Object.fromEntries(Object.entries(rates).map(([n, v]) => [n, median(v)]));
+const cpu = Object.fromEntries(Object.entries(cpus).map(([n, v]) => [n, median(v)]));
+log(
+  `  median msg/s: ${Object.entries(rate)
+    .map(([n, v]) => `${n} ${Math.round(v)}`)
+    .join(', ')}`,
+);
+log(
+  `  median client CPU µs/msg: ${Object.entries(cpu)
+    .map(([n, v]) => `${n} ${round(v, 1)}`)
+    .join(', ')}`,
+);
+log(`  server answered ${stats.sends} sends`);
+
+report({
+  'send-overhead.undici': entry({
+    value: rate.messenger,
+    baseline: rate.rawUndici,
+    target: `ratio ≥ ${TARGET} (msg/s vs raw undici.request)`,
+    pass: rate.messenger / rate.rawUndici >= TARGET,
+    digits: 0,
+  }),
+  'send-overhead.fetch': entry({
+    value: rate.messengerFetch,
+    baseline: rate.rawUndici,
+    target: 'reported (msg/s of fetchTransport vs raw undici.request)',
+    pass: true,
+    digits: 0,
+  }),
+  'send-overhead.fetch-vs-raw-fetch': entry({
+    value: rate.messengerFetch,
+    baseline: rate.rawFetch,
+    target: 'reported (msg/s of fetchTransport vs raw fetch)',
+    pass: true,
+    digits: 0,
+  }),
+  'send-overhead.minimal-client': entry({
+    value: rate.minimal,
+    baseline: rate.rawUndici,
+    target: 'reported (ceiling: raw undici + phone check, id, time limit)',
+    pass: true,
+    digits: 0,
+  }),
+  'send-overhead.undici-vs-minimal': entry({
+    value: rate.messenger,
+    baseline: rate.minimal,
+    target: `reported (msg/s vs the minimal correct client)`,
+    pass: true,
+    digits: 0,
+  }),
+  'send-overhead.cpu-per-send': entry({
+    value: cpu.messenger,
+    baseline: cpu.rawUndici,
+    target: 'reported (client CPU µs per send vs raw undici.request)',
+    pass: true,
+    digits: 1,
+  }),
+});
