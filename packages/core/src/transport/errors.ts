@@ -276,3 +276,26 @@ function firstCode(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Runs one dispatched request under its time limit and the caller's signal, and maps whatever
+ * it throws to a transport `ParleyError`: the shell both transports share.
+ *
+ * @example
+ * return watched(request, limit, (watch) => send(request, watch.signal));
+ */
+export async function watched<T>(
+  request: TransportRequest,
+  timeoutMs: number,
+  run: (watch: RequestWatch) => Promise<T>,
+): Promise<T> {
+  const watch = watchRequest(request.signal, timeoutMs);
+  try {
+    return await watch.guard(run(watch));
+  } catch (error) {
+    const { method, url } = request;
+    throw toTransportError(error, { method, url, phase: 'dispatched', stoppedBy: watch.stoppedBy, timeoutMs });
+  } finally {
+    watch.dispose();
+  }
+}

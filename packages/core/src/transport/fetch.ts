@@ -1,4 +1,4 @@
-import { bodyTooLargeError, preflightError, toTransportError, watchRequest } from './errors.js';
+import { bodyTooLargeError, preflightError, watched } from './errors.js';
 import type { Transport, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 
 export interface FetchTransportOptions extends TransportOptions {
@@ -27,23 +27,10 @@ export function fetchTransport(options: FetchTransportOptions = {}): Transport {
     async request(request) {
       const early = preflightError(request, closed);
       if (early) throw early;
-      const limit = request.timeoutMs ?? timeoutMs;
-      const watch = watchRequest(request.signal, limit);
-      try {
-        const doFetch = options.fetch ?? globalThis.fetch;
-        return await watch.guard(send(doFetch, request, watch.signal, maxResponseBytes));
-      } catch (error) {
-        const { method, url } = request;
-        throw toTransportError(error, {
-          method,
-          url,
-          phase: 'dispatched',
-          stoppedBy: watch.stoppedBy,
-          timeoutMs: limit,
-        });
-      } finally {
-        watch.dispose();
-      }
+      const doFetch = options.fetch ?? globalThis.fetch;
+      return watched(request, request.timeoutMs ?? timeoutMs, (watch) =>
+        send(doFetch, request, watch.signal, maxResponseBytes),
+      );
     },
     async close() {
       closed = true;

@@ -1,6 +1,6 @@
 import type { Agent, Dispatcher } from 'undici';
 import { abortedError } from '../errors/factories.js';
-import { type AbortHandle, bodyTooLargeError, preflightError, toTransportError, watchRequest } from './errors.js';
+import { type AbortHandle, bodyTooLargeError, preflightError, toTransportError, watched } from './errors.js';
 import type { Transport, TransportOptions, TransportRequest, TransportResponse } from './types.js';
 
 export interface UndiciTransportOptions extends TransportOptions {
@@ -78,31 +78,10 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
         if (request.signal?.aborted) throw abortedError('not_sent', request.signal.reason);
       }
       const limit = request.timeoutMs ?? timeoutMs;
-      const watch = watchRequest(request.signal, limit);
-      try {
-        const dispatcher = dispatcherOf(loaded);
-        const work = send(
-          loaded.request,
-          dispatcher,
-          dispatcher === own,
-          request,
-          watch.handle,
-          limit,
-          maxResponseBytes,
-        );
-        return await watch.guard(work);
-      } catch (error) {
-        const { method, url } = request;
-        throw toTransportError(error, {
-          method,
-          url,
-          phase: 'dispatched',
-          stoppedBy: watch.stoppedBy,
-          timeoutMs: limit,
-        });
-      } finally {
-        watch.dispose();
-      }
+      const dispatcher = dispatcherOf(loaded);
+      return watched(request, limit, (watch) =>
+        send(loaded.request, dispatcher, dispatcher === own, request, watch.handle, limit, maxResponseBytes),
+      );
     },
     close() {
       closed = true;
