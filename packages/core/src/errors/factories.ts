@@ -159,3 +159,19 @@ export function idempotencyUnknownError(provider: string): ParleyError {
     provider,
   });
 }
+
+/** A daily request quota that core counts for a credential is used up. Not sent. */
+export function quotaExceededError(limit: number, provider: string): ParleyError {
+  return new ParleyError({
+    code: 'QUOTA_EXCEEDED',
+    message: `The daily limit of ${limit} requests for this credential is used up (resets at 00:00 UTC)`,
+    delivery: 'not_sent',
+    provider,
+  });
+}
+
+/** Something failed that is not a `ParleyError` (a bug, or a store that broke); the original is the cause. */
+export function unexpectedError(what: string, cause: unknown): ParleyError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new ParleyError({ code: 'PROTOCOL', message: `${what}: ${detail}`, delivery: 'unknown', cause });
+}

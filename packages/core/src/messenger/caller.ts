@@ -1,3 +1,4 @@
+import { abortedError, quotaExceededError } from '../errors/factories.js';
 import { ParleyError } from '../errors/ParleyError.js';
 import type { Limiter } from '../limiter/types.js';
 import type { Logger } from '../logger.js';
@@ -60,7 +61,8 @@ export class ProviderCaller {
       ? await limiter.acquire(driver.concurrency.key, { max: driver.concurrency.max, signal: waitSignal })
       : undefined;
     try {
-      if (signal?.aborted) throw signal.reason instanceof ParleyError ? signal.reason : abortedBeforeSend(signal);
+      if (signal?.aborted)
+        throw signal.reason instanceof ParleyError ? signal.reason : abortedError('not_sent', signal.reason);
       if (driver.dailyQuota) await this.countQuota();
       const response = await transport.request(
         driver.timeoutMs === undefined && !signal
@@ -85,21 +87,7 @@ export class ProviderCaller {
     const day = Math.floor(now / DAY_MS);
     const used = await this.deps.store.increment(`quota:${quota.key}:${day}`, (day + 1) * DAY_MS);
     if (used > quota.limit) {
-      throw new ParleyError({
-        code: 'QUOTA_EXCEEDED',
-        message: `The daily limit of ${quota.limit} requests for this credential is used up (resets at 00:00 UTC)`,
-        delivery: 'not_sent',
-        provider: this.deps.provider,
-      });
+      throw quotaExceededError(quota.limit, this.deps.provider);
     }
   }
-}
-
-function abortedBeforeSend(signal: AbortSignal): ParleyError {
-  return new ParleyError({
-    code: 'ABORTED',
-    message: 'The operation was aborted before the request was sent',
-    delivery: 'not_sent',
-    cause: signal.reason,
-  });
 }

@@ -1,3 +1,4 @@
+import { unexpectedError } from '../errors/factories.js';
 import { ParleyError, TRUNCATED } from '../errors/ParleyError.js';
 import { redactText, redactTruncated } from '../secret.js';
 
@@ -6,15 +7,7 @@ import { redactText, redactTruncated } from '../secret.js';
  * no secret in its message or body (a provider might echo a credential back).
  */
 export function finalizeError(error: unknown, provider: string, secrets: readonly string[]): ParleyError {
-  const base =
-    error instanceof ParleyError
-      ? error
-      : new ParleyError({
-          code: 'PROTOCOL',
-          message: `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
-          delivery: 'unknown',
-          cause: error,
-        });
+  const base = error instanceof ParleyError ? error : unexpectedError('Unexpected failure', error);
   const message = redactText(base.message, secrets);
   const body = base.body === undefined ? undefined : redactTruncated(base.body, secrets, TRUNCATED);
   if (base.provider === provider && message === base.message && body === base.body) return base;

@@ -1,3 +1,4 @@
+import { unexpectedError } from '../errors/factories.js';
 import { ParleyError } from '../errors/ParleyError.js';
 import type { ProviderStatus } from '../provider.js';
 import { isFinalStatus } from '../status.js';
@@ -166,10 +167,7 @@ export class StatusTracker {
   }
 
   private report(error: unknown, record?: MessageRecord): void {
-    const base =
-      error instanceof ParleyError
-        ? error
-        : new ParleyError({ code: 'PROVIDER_ERROR', message: 'Status tracking failed', cause: error });
+    const base = error instanceof ParleyError ? error : unexpectedError('Status tracking failed', error);
     const detail = record ? ` (message ${record.id}, ${record.failures} failed polls in a row)` : '';
     this.deps.onError(base.with({ message: `Status poll failed${detail}: ${base.message}`, cause: error }));
   }
