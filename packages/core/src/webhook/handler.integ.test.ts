@@ -544,3 +544,55 @@ describe('webhook (fetch form) with a streamed body', () => {
     expect((await result).status).toBe(401);
   });
 });
+
+describe('Node form behind a body-parsing middleware (Express express.json / urlencoded)', () => {
+  /** Reads and parses the body first, as such middleware does, then calls the handler. */
+  function parsedFirst(handler: WebhookHandler, parseBody: (text: string) => unknown): http.RequestListener {
+    return (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        (req as { body?: unknown }).body = parseBody(Buffer.concat(chunks).toString('utf8'));
+        handler(req, res);
+      });
+    };
+  }
+
+  it('reads a JSON body the middleware already parsed', async () => {
+    const h = harness();
+    const reply = await nodeCall(
+      parsedFirst(h.handler, (t) => JSON.parse(t)),
+      {
+        path: signedPath('pm_express'),
+        headers: JSON_TYPE,
+        body: JSON.stringify({ message_id: 7, status: 1 }),
+      },
+    );
+    expect(reply.status).toBe(200);
+    expect(h.statuses).toEqual([['pm_express', { providerMessageId: '7', status: 'delivered', providerStatus: 1 }]]);
+  });
+
+  it('reads a form body the middleware parsed into an object', async () => {
+    const h = harness();
+    const reply = await nodeCall(
+      parsedFirst(h.handler, (t) => Object.fromEntries(new URLSearchParams(t))),
+      { path: signedPath('pm_form'), headers: FORM_TYPE, body: 'message_id=8&status=7' },
+    );
+    expect(reply.status).toBe(200);
+    expect(h.statuses[0]?.[1]).toMatchObject({ providerMessageId: '8', providerStatus: 7 });
+  });
+
+  it('still answers 413 to a parsed body over the limit', async () => {
+    const h = harness({ maxBodyBytes: 64 });
+    const reply = await nodeCall(
+      parsedFirst(h.handler, (t) => JSON.parse(t)),
+      {
+        path: signedPath('pm_big'),
+        headers: JSON_TYPE,
+        body: JSON.stringify({ message_id: 9, status: 1, pad: 'x'.repeat(200) }),
+      },
+    );
+    expect(reply.status).toBe(413);
+    expect(h.statuses).toEqual([]);
+  });
+});

@@ -3,7 +3,7 @@ import type { Issue, ParleyError } from '../errors/index.js';
 import { configError, isParleyError, webhookError } from '../errors/index.js';
 import type { CallbackStatus } from '../provider.js';
 import type { BodyLimits } from './body.js';
-import { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody, readNodeBody } from './body.js';
+import { callbackFields, DEFAULT_BODY_LIMITS, preParsedBody, readFetchBody, readNodeBody } from './body.js';
 import { verifyCallback } from './sign.js';
 import type { WebhookHandler } from './types.js';
 
@@ -164,11 +164,12 @@ function serveNode(
   res: ServerResponse,
 ) {
   try {
+    const parsed = preParsedOrError(req, limits);
     const call: Call = {
       method: req.method ?? 'GET',
       query: queryOf(req.url ?? ''),
-      contentType: req.headers['content-type'],
-      readBody: () => readNodeBody(req, limits),
+      contentType: parsed ? parsed.contentType : req.headers['content-type'],
+      readBody: parsed ? parsed.read : () => readNodeBody(req, limits),
     };
     answer(call)
       .then(
@@ -178,6 +179,19 @@ function serveNode(
       .catch(() => {});
   } catch {
     writeNode(req, res, INTERNAL);
+  }
+}
+
+/** A body some middleware already consumed; an oversize one fails when it is read, as a streamed one would. */
+function preParsedOrError(
+  req: IncomingMessage,
+  limits: BodyLimits,
+): { contentType: string | undefined; read: () => Promise<Uint8Array> } | undefined {
+  try {
+    const body = preParsedBody(req, limits);
+    return body && { contentType: body.contentType, read: async () => body.bytes };
+  } catch (error) {
+    return { contentType: req.headers['content-type'], read: () => Promise.reject(error) };
   }
 }
 
