@@ -7,8 +7,10 @@
  * (processed, and would have delivered) by the nonce in the message text: that record is the
  * truth the fault suite checks each client outcome against.
  */
+
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { mulberry32 } from '@parley/simulator';
 
 export type ChaosProvider = 'decisiontelecom' | 'wolkvox';
 
@@ -89,18 +91,6 @@ export interface ChaosOptions {
 export interface Acceptance {
   count: number;
   readonly ids: string[];
-}
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NONCE = /nonce-([0-9a-z]+)/;
@@ -567,3 +557,5 @@ export class ForeignClient {
     this.#agent.destroy();
   }
 }
+
+export { mulberry32 };

@@ -17,6 +17,7 @@ export { fingerprint } from './fingerprint.js';
 export type { RecordedRequest, RequestCounts, TokenConcurrency } from './inspect.js';
 export type { Simulator, SimulatorOptions } from './options.js';
 export { DECISIONTELECOM_PREFIX, WOLKVOX_PREFIX } from './options.js';
+export { mulberry32 } from './random.js';
 export { startSimulator } from './server.js';
 export type { WolkvoxBody } from './wolkvox/errors.js';
 export type { WolkvoxFailure, WolkvoxOptions, WolkvoxSimulator } from './wolkvox/types.js';
