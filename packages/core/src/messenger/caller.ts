@@ -85,7 +85,8 @@ export class ProviderCaller {
     if (!quota) return;
     const now = this.deps.now();
     const day = Math.floor(now / DAY_MS);
-    const used = await this.deps.store.increment(`quota:${quota.key}:${day}`, (day + 1) * DAY_MS);
+    // The day is the messenger's (its clock); the store only keeps the counter until that day ends.
+    const used = await this.deps.store.increment(`quota:${quota.key}:${day}`, (day + 1) * DAY_MS - now);
     if (used > quota.limit) {
       throw quotaExceededError(quota.limit, this.deps.provider);
     }

@@ -208,29 +208,30 @@ describe('memoryStore scheduling', () => {
 });
 
 describe('memoryStore values', () => {
-  it('counts up and expires the counter at expiresAt', async () => {
+  it('counts up and expires the counter ttlMs after it started', async () => {
     const c = clock();
     const store = memoryStore({ now: c.now });
-    const until = c.now() + 1000;
-    expect(await store.increment('n', until)).toBe(1);
-    expect(await store.increment('n', until)).toBe(2);
-    expect(await store.increment('other', until)).toBe(1);
+    expect(await store.increment('n', 1000)).toBe(1);
+    expect(await store.increment('n', 1000)).toBe(2);
+    expect(await store.increment('other', 1000)).toBe(1);
     expect(await store.get('n')).toBe('2');
     c.advance(999);
-    expect(await store.increment('n', until)).toBe(3);
+    expect(await store.increment('n', 1000)).toBe(3);
     c.advance(1);
     expect(await store.get('n')).toBeUndefined();
-    expect(await store.increment('n', c.now() + 1000)).toBe(1);
+    expect(await store.increment('n', 1000)).toBe(1);
   });
 
-  it('keeps the first expiry of a counter (a fixed window)', async () => {
+  it('keeps the first expiry of a counter (a fixed window) and stores nothing for no time', async () => {
     const c = clock();
     const store = memoryStore({ now: c.now });
-    expect(await store.increment('n', c.now() + 1000)).toBe(1);
+    expect(await store.increment('n', 1000)).toBe(1);
     c.advance(500);
-    expect(await store.increment('n', c.now() + 1000)).toBe(2);
+    expect(await store.increment('n', 1000)).toBe(2);
     c.advance(500);
-    expect(await store.increment('n', c.now() + 1000)).toBe(1);
+    expect(await store.increment('n', 1000)).toBe(1);
+    expect(await store.increment('gone', 0)).toBe(1);
+    expect(await store.get('gone')).toBeUndefined();
   });
 
   it('sets, reads and deletes values with a time to live', async () => {
@@ -268,7 +269,7 @@ describe('memoryStore values', () => {
     const store = memoryStore();
     await store.putMessage(record('a', { nextPollAt: 1 }), DAY);
     await store.set('k', 'v', DAY);
-    await store.increment('n', Date.now() + DAY);
+    await store.increment('n', DAY);
     await store.close();
     expect(await store.getMessage('a')).toBeUndefined();
     expect(await store.get('k')).toBeUndefined();

@@ -269,13 +269,13 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { close()
       return s?.at[0];
     },
 
-    async increment(key, expiresAt) {
+    async increment(key, ttlMs) {
       const t = now();
       sweep(t);
       const value = liveValue(key, t);
       if (value === undefined) {
         // The expiry is set when the counter starts; later increments keep it (a fixed window).
-        if (expiresAt > t) values.set(key, { v: 1, x: expiresAt });
+        if (ttlMs > 0) values.set(key, { v: 1, x: t + ttlMs });
         return 1;
       }
       const current = typeof value.v === 'number' ? value.v : Number(value.v);

@@ -49,8 +49,12 @@ export interface Store {
    * lease runs out, if sooner; `undefined` if neither.
    */
   nextDueAt(scope: string): Promise<number | undefined>;
-  /** Adds one to a counter and returns the new value; the counter expires at `expiresAt` (epoch ms). */
-  increment(key: string, expiresAt: number): Promise<number>;
+  /**
+   * Adds one to a counter and returns the new value. A counter that starts here expires `ttlMs`
+   * after now (a fixed window: later increments keep that expiry). Relative, so that a store on
+   * one clock and a messenger on another agree on when a window ends.
+   */
+  increment(key: string, ttlMs: number): Promise<number>;
   /** Reads a plain value. */
   get(key: string): Promise<string | undefined>;
   /** Stores a value for `ttlMs`; with `onlyIfAbsent`, does nothing and returns false if the key exists. */

@@ -124,9 +124,14 @@ if leased then leaseLeft = tonumber(leased) - serverNow end
 return {first, leaseLeft}
 `);
 
-/** KEYS counter. ARGV expiresAt (epoch ms). The expiry is set when the counter starts (a fixed window). */
+/**
+ * KEYS counter. ARGV ttlMs. The expiry is set when the counter starts (a fixed window); a window
+ * of no time stores nothing and counts 1.
+ */
 export const INCREMENT = script(`
+local ttl = tonumber(ARGV[1])
+if ttl <= 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
 local n = redis.call('INCR', KEYS[1])
-if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
+if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `);

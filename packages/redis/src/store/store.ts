@@ -102,8 +102,8 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
       return candidates.length === 0 ? undefined : Math.min(...candidates);
     },
 
-    async increment(key, expiresAt) {
-      return Number(await run(client, INCREMENT, [value(key)], [Math.floor(expiresAt)]));
+    async increment(key, ttlMs) {
+      return Number(await run(client, INCREMENT, [value(key)], [ttlMs > 0 ? wholeMs(ttlMs) : 0]));
     },
 
     async get(key) {
