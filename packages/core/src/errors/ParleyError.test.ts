@@ -1,7 +1,7 @@
 import * as vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from './codes.js';
-import { configError, networkError, protocolError, validationError } from './factories.js';
+import { configError, networkError, protocolError, unexpectedError, validationError } from './factories.js';
 import { isParleyError, ParleyError } from './ParleyError.js';
 
 describe('ParleyError', () => {
@@ -33,7 +33,9 @@ describe('ParleyError', () => {
   });
 
   it('knows every code of the public API', () => {
-    expect(ERROR_CODES).toHaveLength(16);
+    // The 16 of the public API, plus INTERNAL for failures that are Parley's own.
+    expect(ERROR_CODES).toHaveLength(17);
+    expect(ERROR_CODES).toContain('INTERNAL');
     for (const code of ERROR_CODES) expect(new ParleyError({ code, message: code }).code).toBe(code);
   });
 
@@ -49,6 +51,13 @@ describe('ParleyError', () => {
     expect(foreign instanceof ParleyError).toBe(false);
     expect(isParleyError(new Error('x'))).toBe(false);
     expect(isParleyError(null)).toBe(false);
+  });
+
+  it('names an internal failure INTERNAL, never PROTOCOL (which blames the provider)', () => {
+    const e = unexpectedError('Saving the record failed', new TypeError('boom'));
+    expect(e).toMatchObject({ code: 'INTERNAL', delivery: 'unknown' });
+    expect(e.message).toBe('Saving the record failed: boom');
+    expect(e.cause).toBeInstanceOf(TypeError);
   });
 
   it('truncates a raw body to 2 KiB', () => {

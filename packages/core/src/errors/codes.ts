@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'NETWORK',
   'ABORTED',
   'PROTOCOL',
+  /** A failure inside Parley or its store (a bug, a store that threw): not the provider's doing. */
+  'INTERNAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

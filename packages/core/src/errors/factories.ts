@@ -149,12 +149,15 @@ export function webhookError(init: WebhookErrorInit): ParleyError {
   });
 }
 
-/** A repeated idempotency key whose first send failed in a way that may have reached the provider. */
+/**
+ * A repeated idempotency key whose first send failed in a way that may have reached the provider:
+ * it is not sent again, since that could deliver the message twice.
+ */
 export function idempotencyUnknownError(provider: string): ParleyError {
   return new ParleyError({
     code: 'PROVIDER_ERROR',
     message:
-      'An earlier send with this idempotency key failed after the request may have reached the provider; it is not sent again',
+      'The first send with this idempotency key may have reached the provider (its outcome is unknown), so it is not sent again; check the message before sending it under a new key',
     delivery: 'unknown',
     provider,
   });
@@ -170,8 +173,11 @@ export function quotaExceededError(limit: number, provider: string): ParleyError
   });
 }
 
-/** Something failed that is not a `ParleyError` (a bug, or a store that broke); the original is the cause. */
+/**
+ * Something failed that is not a `ParleyError` (a bug, or a store that broke): code `INTERNAL`,
+ * never `PROTOCOL`, which would blame the provider. The original is the cause.
+ */
 export function unexpectedError(what: string, cause: unknown): ParleyError {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return new ParleyError({ code: 'PROTOCOL', message: `${what}: ${detail}`, delivery: 'unknown', cause });
+  return new ParleyError({ code: 'INTERNAL', message: `${what}: ${detail}`, delivery: 'unknown', cause });
 }
