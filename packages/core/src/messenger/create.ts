@@ -12,7 +12,8 @@ import { silentLogger } from '../logger.js';
 import type { ValidatedMessage } from '../messages/schemas.js';
 import { validateMessage } from '../messages/validate.js';
 import type { Capabilities, ProviderDefinition, ProviderDriver, ProviderStatus } from '../provider.js';
-import { isFinalStatus, type StatusUpdate } from '../status.js';
+import type { StatusUpdate } from '../status.js';
+import { memoryStore } from '../store/memory.js';
 import { defaultStore } from '../store/shared.js';
 import type { MessageRecord, Store } from '../store/types.js';
 import { StatusHub } from '../tracker/hub.js';
@@ -41,7 +42,12 @@ export interface CreateMessengerOptions {
   readonly logger?: Logger;
   /** How long an idempotency key answers repeats with its first result (ms). Default 24 h. */
   readonly idempotencyTtlMs?: number;
-  /** The clock, for tests. */
+  /**
+   * The one clock (epoch ms) that every time-dependent decision of this messenger reads: record
+   * expiry, quota days, idempotency TTLs, the poll schedule, the times of status events.
+   * Default `Date.now`. A messenger given its own clock and no `store` gets a memory store of its
+   * own on that clock (the process-wide default store runs on `Date.now`).
+   */
   readonly now?: () => number;
 }
 
@@ -60,10 +66,14 @@ export interface CreateMessengerOptions {
  */
 export function createMessenger(config: ParleyConfig, options: CreateMessengerOptions): Messenger {
   const { definition, config: validated } = resolveConfig(config, options.providers);
+  // ONE list of secrets for the logger and for errors: the config's, then what the driver derives
+  // from them (DecisionTelecom's base64 credential, say). The logger reads the list when it
+  // logs, so what the driver adds also covers what it logs while it is being created.
   const secrets = secretValues(definition, validated);
   const logger = redactingLogger(options.logger ?? silentLogger, secrets);
   const driver = definition.create(validated, { logger, hashKey });
-  return new CoreMessenger(definition.name, driver, options, logger);
+  for (const secret of driver.secrets) if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
+  return new CoreMessenger(definition.name, driver, options, logger, secrets);
 }
 
 class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
@@ -78,6 +88,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #tracker: StatusTracker | undefined;
   readonly #caller: ProviderCaller;
   readonly #logger: Logger;
+  /** The one secret list, shared with the logger. */
+  readonly #secrets: readonly string[];
   readonly #now: () => number;
   readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -85,7 +97,13 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #idempotencyTtlMs: number;
   #closed: Promise<void> | undefined;
 
-  constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
+  constructor(
+    provider: string,
+    driver: ProviderDriver,
+    options: CreateMessengerOptions,
+    logger: Logger,
+    secrets: readonly string[],
+  ) {
     super();
     // Every call waiting for a limiter slot or a retry listens here until its wait ends: a queue
     // of more than 10 is normal (Wolkvox allows 2 in flight per token), not a leak.
@@ -94,11 +112,12 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     this.capabilities = driver.capabilities;
     this.#driver = driver;
     this.#logger = logger;
+    this.#secrets = secrets;
     this.#now = options.now ?? Date.now;
     this.#idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     this.#ownsTransport = options.transport === undefined;
     this.#transport = options.transport ?? undiciTransport();
-    this.#store = options.store ?? defaultStore();
+    this.#store = options.store ?? (options.now ? memoryStore({ now: options.now }) : defaultStore());
     this.#caller = new ProviderCaller({
       provider,
       driver,
@@ -111,7 +130,14 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     });
     const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
     const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;
-    this.#hub = new StatusHub(provider, this.#store, retentionMs, (u) => this.emit('status', u), this.#now);
+    this.#hub = new StatusHub(
+      provider,
+      driver.scope,
+      this.#store,
+      retentionMs,
+      (u) => this.emit('status', u),
+      this.#now,
+    );
     this.#keepsRecords = driver.capabilities.statusQuery || driver.callbacks !== undefined || tracking !== undefined;
     if (tracking !== undefined && driver.buildStatus) {
       this.#tracker = new StatusTracker(tracking, {
@@ -161,7 +187,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         this.#deliver(validated, options),
       );
     } catch (error) {
-      throw finalizeError(error, this.provider, this.#driver.secrets);
+      throw finalizeError(error, this.provider, this.#secrets);
     }
   }
 
@@ -189,18 +215,17 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       status: 'accepted',
       acceptedAt,
     };
-    await this.#accepted(result).catch((error: unknown) => this.#emitError(error));
+    // The provider has the message: a store that fails now must not turn the send into an error.
+    await this.#accepted(result).catch((error: unknown) =>
+      this.#emitError(
+        error,
+        `Message ${id} was accepted, but its record could not be saved (no status events will follow for it)`,
+      ),
+    );
     return result;
   }
 
   async #accepted(result: SendResult): Promise<void> {
-    const record: MessageRecord = {
-      id: result.id,
-      scope: this.#driver.scope,
-      status: 'accepted',
-      acceptedAt: result.acceptedAt.getTime(),
-      ...(result.providerMessageId !== undefined ? { providerMessageId: result.providerMessageId } : {}),
-    };
     if (!this.#keepsRecords) {
       this.emit('status', {
         id: result.id,
@@ -211,8 +236,17 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       });
       return;
     }
-    await this.#hub.accepted(record, result.acceptedAt);
-    if (this.#tracker && record.providerMessageId !== undefined) await this.#tracker.track(record);
+    const schedule = result.providerMessageId !== undefined ? this.#tracker?.firstSchedule() : undefined;
+    const record: MessageRecord = {
+      id: result.id,
+      scope: this.#driver.scope,
+      status: 'accepted',
+      acceptedAt: result.acceptedAt.getTime(),
+      ...(result.providerMessageId !== undefined ? { providerMessageId: result.providerMessageId } : {}),
+      ...schedule,
+    };
+    await this.#hub.accepted(record);
+    if (schedule) this.#tracker?.scheduled(schedule.nextPollAt);
   }
 
   getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {
@@ -231,10 +265,13 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         throw validationError([{ path: 'id', message: `no message ${id} is known to this messenger` }], this.provider);
       }
       const status = await this.#queryStatus(providerMessageId, options.signal);
-      if (record) await this.#hub.apply(record, status);
+      if (record) {
+        const outcome = await this.#hub.advance(record.id, status);
+        if (outcome.advanced) return this.#hub.update(id, status, outcome.at);
+      }
       return this.#hub.update(id, status);
     } catch (error) {
-      throw finalizeError(error, this.provider, this.#driver.secrets);
+      throw finalizeError(error, this.provider, this.#secrets);
     }
   }
 
@@ -251,27 +288,21 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   #poll(record: MessageRecord): Promise<ProviderStatus> {
     // A status query is safe to abandon: close() does not wait for a slow provider to answer it.
     return this.#queryStatus(record.providerMessageId as string, this.#closing.signal).catch((error: unknown) => {
-      throw finalizeError(error, this.provider, this.#driver.secrets);
+      throw finalizeError(error, this.provider, this.#secrets);
     });
   }
 
   async #onCallback(id: string, status: ProviderStatus): Promise<void> {
-    let record = await this.#store.getMessage(id);
-    if (record === undefined) {
-      // A message this store does not know: its send's answer was lost (the error carried its
-      // id as `messageId`), or its record expired. Its events still start with `accepted`.
-      record = { id, scope: this.#driver.scope, status: 'accepted', acceptedAt: this.#now() };
-      await this.#hub.accepted(record, new Date(record.acceptedAt));
-    }
-    const advanced = await this.#hub.apply(record, status);
-    if (advanced && isFinalStatus(status.status) && record.nextPollAt !== undefined) {
-      delete record.nextPollAt;
-      await this.#store.putMessage(record, this.#hub.ttlOf(record));
-    }
+    // A message this store does not know (its send's answer was lost, so the error carried its id
+    // as `messageId`, or its record expired) is recorded here: its events still start with
+    // `accepted`. A final status takes it off the poll schedule in the same atomic step; a
+    // callback never re-queues a message another process is polling.
+    await this.#hub.advance(id, status, true);
   }
 
-  #emitError(error: unknown): void {
-    const clean = finalizeError(error, this.provider, this.#driver.secrets);
+  #emitError(error: unknown, context?: string): void {
+    const base = finalizeError(error, this.provider, this.#secrets);
+    const clean = context === undefined ? base : base.with({ message: `${context}: ${base.message}` });
     this.#logger.warn(clean.message, { code: clean.code });
     this.emit('error', clean);
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../errors/ParleyError.js';
@@ -228,6 +228,83 @@ describe('createMessenger', () => {
     expect(transport.requests).toHaveLength(2);
     now += 86_400_000;
     await expect(messenger.send(TEXT)).resolves.toBeDefined();
+  });
+
+  it('runs on the one clock it is given: quotas, idempotency keys and status times, with no store passed', async () => {
+    // A year ahead of the real clock, and no store: the messenger's own memory store runs on it.
+    let now = Date.now() + 365 * 86_400_000;
+    const transport = createFakeTransport(ok);
+    const definition = fakeProvider(ALL);
+    const limited = {
+      ...definition,
+      create: (config: never, ctx: never) => ({
+        ...definition.create(config, ctx),
+        dailyQuota: { key: 'q1', limit: 3 },
+      }),
+    };
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'clock-key' },
+      { providers: [limited], transport, now: () => now, idempotencyTtlMs: 60_000 },
+    );
+    open.push(messenger);
+    const events: StatusUpdate[] = [];
+    messenger.on('status', (u) => events.push(u));
+    const first = await messenger.send(TEXT, { idempotencyKey: 'order-1' });
+    expect(first.acceptedAt.getTime()).toBe(now);
+    expect(events[0]?.at.getTime()).toBe(now);
+    now += 59_999;
+    expect((await messenger.send(TEXT, { idempotencyKey: 'order-1' })).id).toBe(first.id);
+    now += 1;
+    expect((await messenger.send(TEXT, { idempotencyKey: 'order-1' })).id).not.toBe(first.id);
+    await messenger.send(TEXT);
+    expect(await failure(messenger.send(TEXT))).toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(transport.requests).toHaveLength(3);
+    now += 86_400_000;
+    await expect(messenger.send(TEXT)).resolves.toBeDefined();
+  });
+
+  it('redacts what a driver derives from a secret in logs as in errors (one secret list)', async () => {
+    const lines: string[] = [];
+    const logger: Logger = {
+      debug: (m, f) => lines.push(m, JSON.stringify(f ?? {})),
+      info: (m, f) => lines.push(m, JSON.stringify(f ?? {})),
+      warn: (m, f) => lines.push(m, JSON.stringify(f ?? {})),
+      error: (m, f) => lines.push(m, JSON.stringify(f ?? {})),
+    };
+    const definition = fakeProvider(ALL);
+    // Something redaction cannot guess from the key itself (it does know base64 and JSON forms).
+    const derived = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 24);
+    const deriving = {
+      ...definition,
+      create: (config: { apiKey: { reveal(): string } }, ctx: { logger: Logger }) => {
+        const driver = definition.create(config as never, ctx as never);
+        const token = derived(config.apiKey.reveal());
+        return {
+          ...driver,
+          secrets: [...driver.secrets, token],
+          buildSend: (message: never, send: never) => {
+            ctx.logger.debug(`building a send with Basic ${token}`, { header: `Basic ${token}` });
+            return driver.buildSend(message, send);
+          },
+          parseSend: () => {
+            throw new ParleyError({
+              code: 'AUTH',
+              message: `the provider refused Basic ${token}`,
+              delivery: 'not_sent',
+            });
+          },
+        };
+      },
+    };
+    const apiKey = randomBytes(12).toString('hex');
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey },
+      { providers: [deriving as never], transport: createFakeTransport(ok), store: memoryStore(), logger },
+    );
+    open.push(messenger);
+    const error = await failure(messenger.send(TEXT));
+    expect(lines.join('\n')).toContain('[redacted]');
+    for (const text of [...lines, error.message]) expect(text).not.toContain(derived(apiKey));
   });
 
   it('holds sends beyond the concurrency limit and fails the waiting ones on close', async () => {

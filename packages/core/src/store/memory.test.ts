@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkStoreStatusContract } from '../testing/store-contract.js';
 import { memoryStore } from './memory.js';
 import type { MessageRecord } from './types.js';
 
@@ -275,5 +276,23 @@ describe('memoryStore values', () => {
     expect(await store.get('k')).toBeUndefined();
     expect(await store.get('n')).toBeUndefined();
     expect(await store.nextDueAt('s1')).toBeUndefined();
+  });
+});
+
+describe('memoryStore status path', () => {
+  it('keeps the status contract (advanceStatus, schedule)', async () => {
+    await checkStoreStatusContract(memoryStore());
+  });
+
+  it('applies advances on its own clock for expiry, whatever the caller’s clock says', async () => {
+    const c = clock(5_000);
+    const store = memoryStore({ now: c.now });
+    // A messenger a year ahead creates a record that lives one day: it lives one day here too.
+    const at = 5_000 + 365 * DAY;
+    await store.advanceStatus('m', { status: 'accepted', at, create: record('m', { acceptedAt: at }), ttlMs: DAY });
+    c.advance(DAY - 1);
+    expect((await store.getMessage('m'))?.status).toBe('accepted');
+    c.advance(1);
+    expect(await store.getMessage('m')).toBeUndefined();
   });
 });

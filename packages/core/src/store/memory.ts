@@ -1,3 +1,4 @@
+import { isFinalStatus, isStatusAdvance } from '../status.js';
 import type { MessageRecord, Store } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -206,6 +207,34 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { close()
     return undefined;
   }
 
+  /** Puts a stored record on its scope's schedule at `at` (it must have no live entry). */
+  function enqueue(slot: Slot, at: number): void {
+    const s = schedule(slot.r.scope);
+    heapPush(s, at, slot.r.id);
+    s.live++;
+    slot.h = at;
+  }
+
+  /** Takes a stored record off its schedule (live entry or lease) and out of `nextPollAt`. */
+  function dequeue(slot: Slot): void {
+    if (slot.h !== undefined) {
+      slot.h = undefined;
+      unschedule(slot.r.scope);
+    }
+    delete slot.r.nextPollAt;
+    delete slot.r.intervalMs;
+    delete slot.r.failures;
+  }
+
+  /** The live slot of `id`, dropping it if it expired. */
+  function liveSlot(id: string, t: number): Slot | undefined {
+    const slot = messages.get(id);
+    if (slot === undefined) return undefined;
+    if (slot.x > t) return slot;
+    dropMessage(id, slot);
+    return undefined;
+  }
+
   // --- the Store ----------------------------------------------------------------------
 
   return {
@@ -234,13 +263,58 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { close()
     },
 
     async getMessage(id) {
-      const slot = messages.get(id);
-      if (slot === undefined) return undefined;
-      if (slot.x <= now()) {
-        dropMessage(id, slot);
-        return undefined;
+      const slot = liveSlot(id, now());
+      return slot === undefined ? undefined : { ...slot.r };
+    },
+
+    // Synchronous from here to the end of each of the next two methods: nothing can come between
+    // the read, the comparison and the write, so they are atomic within the process.
+    async advanceStatus(id, advance) {
+      const t = now();
+      let slot = liveSlot(id, t);
+      let created = false;
+      if (slot === undefined) {
+        if (advance.create === undefined) return { created: false, advanced: false, status: undefined, at: advance.at };
+        sweep(t);
+        const r: MessageRecord = { ...advance.create, status: 'accepted', statusAt: advance.create.acceptedAt };
+        slot = { r, x: t + Math.max(1, advance.ttlMs ?? 1), h: undefined };
+        messages.set(id, slot);
+        const at = r.nextPollAt;
+        if (at !== undefined && !Number.isNaN(at)) enqueue(slot, at);
+        else dequeue(slot);
+        created = true;
+      } else if (advance.create !== undefined) {
+        const r = slot.r as { -readonly [K in keyof MessageRecord]: MessageRecord[K] };
+        const { providerMessageId, nextPollAt, intervalMs } = advance.create;
+        if (r.providerMessageId === undefined && providerMessageId !== undefined)
+          r.providerMessageId = providerMessageId;
+        if (!isFinalStatus(r.status) && r.nextPollAt === undefined && nextPollAt !== undefined) {
+          r.nextPollAt = nextPollAt;
+          if (intervalMs !== undefined) r.intervalMs = intervalMs;
+          enqueue(slot, nextPollAt);
+        }
       }
-      return { ...slot.r };
+      const r = slot.r;
+      if (advance.status === 'accepted' || !isStatusAdvance(r.status, advance.status)) {
+        return { created, advanced: created, status: r.status, at: r.statusAt ?? r.acceptedAt };
+      }
+      const at = Math.max(advance.at, (r.statusAt ?? r.acceptedAt) + 1);
+      r.status = advance.status;
+      r.statusAt = at;
+      if (isFinalStatus(r.status)) dequeue(slot);
+      return { created, advanced: true, status: r.status, at };
+    },
+
+    async schedule(id, next) {
+      const slot = liveSlot(id, now());
+      if (slot === undefined) return false;
+      dequeue(slot);
+      if (next === undefined || isFinalStatus(slot.r.status)) return false;
+      slot.r.nextPollAt = next.nextPollAt;
+      slot.r.intervalMs = next.intervalMs;
+      slot.r.failures = next.failures;
+      enqueue(slot, next.nextPollAt);
+      return true;
     },
 
     async deleteMessage(id) {

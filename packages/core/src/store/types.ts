@@ -13,6 +13,8 @@ export interface MessageRecord {
   readonly providerMessageId?: string;
   /** The last status emitted for it. */
   status: DeliveryStatus;
+  /** Epoch ms (the messenger's clock) when `status` took effect; rises with every advance. */
+  statusAt?: number;
   /** Epoch ms when the provider accepted it. */
   readonly acceptedAt: number;
   /** Epoch ms of the next status poll; absent when it is not (or no longer) polled. */
@@ -21,6 +23,48 @@ export interface MessageRecord {
   intervalMs?: number;
   /** Consecutive failed polls. */
   failures?: number;
+}
+
+/** What `Store.advanceStatus` is asked to apply. */
+export interface StatusAdvance {
+  readonly status: DeliveryStatus;
+  /** Epoch ms of the change on the messenger's clock. */
+  readonly at: number;
+  /**
+   * When the store has no record of the message, create this one first (its status is taken as
+   * `accepted`, its time `acceptedAt`), then advance it; it expires `ttlMs` after now. When the
+   * record exists, only the fields it lacks are filled in: `providerMessageId`, and the poll
+   * schedule (`nextPollAt`, `intervalMs`) unless its status is final. Without `create`, a message
+   * the store does not know is left alone.
+   */
+  readonly create?: MessageRecord;
+  /** How long a record created here lives (ms). */
+  readonly ttlMs?: number;
+}
+
+/** What `Store.advanceStatus` did. */
+export interface StatusAdvanceResult {
+  /** True when this call created the record: its `accepted` is this caller's to emit. */
+  readonly created: boolean;
+  /**
+   * True when the status moved forward in the unified order: this caller's to emit, and nobody
+   * else's. Asking for `accepted` advances only when the record was created.
+   */
+  readonly advanced: boolean;
+  /** The stored status after the call (`undefined` when there is no record). */
+  readonly status: DeliveryStatus | undefined;
+  /**
+   * When the change took effect: the requested `at`, or 1 ms after the previous change if that
+   * was later (another process's clock may run ahead), so the times of one message rise strictly.
+   */
+  readonly at: number;
+}
+
+/** A message's poll schedule, as `Store.schedule` sets it. */
+export interface PollSchedule {
+  readonly nextPollAt: number;
+  readonly intervalMs: number;
+  readonly failures: number;
 }
 
 /**
@@ -34,8 +78,24 @@ export interface Store {
    * least every `maxIntervalMs`, so messages of a process that died are picked up.
    */
   readonly shared?: boolean;
-  /** Saves (or replaces) a message record; it expires `ttlMs` after now. */
+  /**
+   * Saves (or replaces) a message record whole; it expires `ttlMs` after now. Core itself writes
+   * records only through `advanceStatus` and `schedule`, which never lose a concurrent change.
+   */
   putMessage(record: MessageRecord, ttlMs: number): Promise<void>;
+  /**
+   * The one atomic step by which a message's status changes: applies `advance.status` only if it
+   * moves forward in the unified order (`statusRank`; nothing after a final status), and says
+   * whether it did. A final status also takes the message off the poll schedule (and out of any
+   * lease) in the same step. The record keeps its expiry.
+   */
+  advanceStatus(id: string, advance: StatusAdvance): Promise<StatusAdvanceResult>;
+  /**
+   * Sets a message's poll schedule (`undefined`: polls it no more), ending any lease on it; never
+   * changes its status. A message whose status is final, or that is gone, is not scheduled.
+   * Returns whether the message is on the schedule now.
+   */
+  schedule(id: string, schedule: PollSchedule | undefined): Promise<boolean>;
   getMessage(id: string): Promise<MessageRecord | undefined>;
   deleteMessage(id: string): Promise<void>;
   /**
@@ -46,9 +106,10 @@ export interface Store {
   /**
    * The earliest time a poll in `scope` may be due: the earliest `nextPollAt` among records not
    * leased or, in a store whose leases expire (one shared between processes), when the earliest
-   * lease runs out, if sooner; `undefined` if neither.
+   * lease runs out, if sooner (told on the caller's clock, `now`, default `Date.now()`);
+   * `undefined` if neither.
    */
-  nextDueAt(scope: string): Promise<number | undefined>;
+  nextDueAt(scope: string, now?: number): Promise<number | undefined>;
   /**
    * Adds one to a counter and returns the new value. A counter that starts here expires `ttlMs`
    * after now (a fixed window: later increments keep that expiry). Relative, so that a store on

@@ -52,13 +52,18 @@ export class StatusTracker {
     this.failuresBeforeError = options.failuresBeforeError ?? 3;
   }
 
-  /** Starts tracking a message just accepted (its record is saved with its first poll time). */
-  async track(record: MessageRecord): Promise<void> {
-    if (this.stopped) return;
-    record.intervalMs = this.options.firstPollMs;
-    record.nextPollAt = this.now() + this.options.firstPollMs;
-    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
-    this.arm(record.nextPollAt);
+  /**
+   * The first poll of a message just accepted, for its record (written once, by the hub), or
+   * `undefined` once the tracker is stopped.
+   */
+  firstSchedule(): { nextPollAt: number; intervalMs: number } | undefined {
+    if (this.stopped) return undefined;
+    return { nextPollAt: this.now() + this.options.firstPollMs, intervalMs: this.options.firstPollMs };
+  }
+
+  /** Sets the timer for a poll the store now holds at `at`. */
+  scheduled(at: number): void {
+    this.arm(at);
   }
 
   /** Looks for due polls again (after a restart with a shared store, say). */
@@ -110,7 +115,7 @@ export class StatusTracker {
   }
 
   private async reschedule(): Promise<void> {
-    const next = await this.deps.store.nextDueAt(this.deps.scope);
+    const next = await this.deps.store.nextDueAt(this.deps.scope, this.now());
     // Another process sharing the store may leave work here at any time: look again now and then.
     const recheck = this.deps.store.shared ? this.now() + this.options.maxIntervalMs : undefined;
     const at = next === undefined ? recheck : recheck === undefined ? next : Math.min(next, recheck);
@@ -129,41 +134,49 @@ export class StatusTracker {
     this.polls.add(task);
   }
 
+  /**
+   * Polls one claimed message. Its status changes only through the hub's atomic advance (a poll
+   * answer that lost a race to a callback changes nothing); its schedule only through
+   * `Store.schedule`, which never puts back a message that became final meanwhile.
+   */
   private async pollOne(record: MessageRecord): Promise<void> {
     const { store, hub } = this.deps;
     if (this.now() - record.acceptedAt >= this.options.maxAgeMs || isFinalStatus(record.status)) {
       return this.finish(record);
     }
+    let status = record.status;
     try {
-      const status = await this.deps.poll(record);
+      const answer = await this.deps.poll(record);
       record.failures = 0;
-      await hub.apply(record, status, false);
+      const outcome = await hub.advance(record.id, answer);
+      if (outcome.status === undefined) return; // the record is gone (expired or deleted)
+      status = outcome.status;
     } catch (error) {
       if (this.stopped) return this.release(record); // abandoned by close(), not a failure
       record.failures = (record.failures ?? 0) + 1;
       if (record.failures % this.failuresBeforeError === 0) this.report(error, record);
     }
-    if (isFinalStatus(record.status)) return this.finish(record);
+    // A final status took the message off the schedule in the same step that made it final.
+    if (isFinalStatus(status)) return;
     if (this.stopped) return this.release(record);
-    const grown = Math.min(this.options.maxIntervalMs, (record.intervalMs ?? this.options.firstPollMs) * 2);
-    record.intervalMs = grown;
-    const wait = record.status === 'delivered' ? Math.min(this.options.maxIntervalMs, grown * 4) : grown;
-    record.nextPollAt = Math.min(this.now() + wait, record.acceptedAt + this.options.maxAgeMs);
-    await store.putMessage(record, hub.ttlOf(record));
+    const intervalMs = Math.min(this.options.maxIntervalMs, (record.intervalMs ?? this.options.firstPollMs) * 2);
+    const wait = status === 'delivered' ? Math.min(this.options.maxIntervalMs, intervalMs * 4) : intervalMs;
+    const nextPollAt = Math.min(this.now() + wait, record.acceptedAt + this.options.maxAgeMs);
+    await store.schedule(record.id, { nextPollAt, intervalMs, failures: record.failures ?? 0 });
   }
 
   /** Gives a claimed record back to the schedule, due now, for whichever tracker resumes it. */
   private async release(record: MessageRecord): Promise<void> {
-    record.nextPollAt = Math.min(this.now(), record.nextPollAt ?? this.now());
-    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
+    await this.deps.store.schedule(record.id, {
+      nextPollAt: Math.min(this.now(), record.nextPollAt ?? this.now()),
+      intervalMs: record.intervalMs ?? this.options.firstPollMs,
+      failures: record.failures ?? 0,
+    });
   }
 
   /** Keeps the record (for `getStatus` and webhooks) but polls it no more. */
   private async finish(record: MessageRecord): Promise<void> {
-    delete record.nextPollAt;
-    delete record.intervalMs;
-    delete record.failures;
-    await this.deps.store.putMessage(record, this.deps.hub.ttlOf(record));
+    await this.deps.store.schedule(record.id, undefined);
   }
 
   private report(error: unknown, record?: MessageRecord): void {

@@ -1,3 +1,4 @@
+import { DELIVERY_STATUSES, isFinalStatus, statusRank } from '@parley/core';
 import { script } from '../script.js';
 
 /*
@@ -134,4 +135,100 @@ if ttl <= 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
 local n = redis.call('INCR', KEYS[1])
 if n == 1 or redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
+`);
+
+/** Core's unified status order, as Lua tables: the scripts below compare exactly as core does. */
+const STATUS_TABLES = `
+local RANK = {${DELIVERY_STATUSES.map((s) => `['${s}'] = ${statusRank(s)}`).join(', ')}}
+local FINAL = {${DELIVERY_STATUSES.filter(isFinalStatus)
+  .map((s) => `['${s}'] = true`)
+  .join(', ')}}
+`;
+
+/**
+ * KEYS record. ARGV id, status, at (epoch ms), the record to create as JSON or '', ttl (ms), the
+ * base of schedule keys (\`<p>{msg}:\`).
+ * The one atomic status step (core's \`Store.advanceStatus\`): creates the record if asked, fills in
+ * a missing provider id and first poll, applies the status only if it moves forward, and takes a
+ * final message off its schedule and lease. Returns {created, advanced, status or false, at}.
+ */
+export const ADVANCE = script(`${HELPERS}${STATUS_TABLES}
+local id, nextStatus, at, ttl, base = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5]), ARGV[6]
+if RANK[nextStatus] == nil then return redis.error_reply('unknown status ' .. nextStatus) end
+local json = redis.call('GET', KEYS[1])
+local r
+local created, changed = 0, false
+if not json then
+  if ARGV[4] == '' then return {0, 0, false, ARGV[3]} end
+  r = cjson.decode(ARGV[4])
+  r.status = 'accepted'
+  r.statusAt = r.acceptedAt
+  created, changed = 1, true
+  if type(r.nextPollAt) == 'number' then
+    redis.call('ZADD', base .. 'due:' .. r.scope, r.nextPollAt, id)
+    extend(base .. 'due:' .. r.scope, ttl)
+  end
+else
+  r = cjson.decode(json)
+  if ARGV[4] ~= '' then
+    local c = cjson.decode(ARGV[4])
+    if r.providerMessageId == nil and type(c.providerMessageId) == 'string' then
+      r.providerMessageId = c.providerMessageId
+      changed = true
+    end
+    if not FINAL[r.status] and r.nextPollAt == nil and type(c.nextPollAt) == 'number' then
+      r.nextPollAt = c.nextPollAt
+      r.intervalMs = c.intervalMs
+      changed = true
+      redis.call('ZADD', base .. 'due:' .. r.scope, r.nextPollAt, id)
+      extend(base .. 'due:' .. r.scope, redis.call('PTTL', KEYS[1]))
+    end
+  end
+end
+local advanced = created
+local effective = r.statusAt or r.acceptedAt
+if nextStatus ~= 'accepted' and not FINAL[r.status] and RANK[nextStatus] > RANK[r.status] then
+  effective = math.max(at, effective + 1)
+  r.status = nextStatus
+  r.statusAt = effective
+  advanced, changed = 1, true
+  if FINAL[nextStatus] then
+    r.nextPollAt, r.intervalMs, r.failures = nil, nil, nil
+    redis.call('ZREM', base .. 'due:' .. r.scope, id)
+    redis.call('ZREM', base .. 'lease:' .. r.scope, id)
+  end
+end
+if created == 1 then
+  redis.call('SET', KEYS[1], cjson.encode(r), 'PX', math.max(1, ttl))
+elseif changed then
+  redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+end
+return {created, advanced, r.status, string.format('%d', effective)}
+`);
+
+/**
+ * KEYS record. ARGV id, nextPollAt or '' (no more polls), intervalMs, failures, the base of
+ * schedule keys. Ends any lease on the message and sets (or clears) its schedule, never its
+ * status; a final or missing message is not scheduled. Returns 1 when it is on the schedule now.
+ */
+export const SCHEDULE = script(`${HELPERS}${STATUS_TABLES}
+local id, base = ARGV[1], ARGV[5]
+local json = redis.call('GET', KEYS[1])
+if not json then return 0 end
+local r = cjson.decode(json)
+local due, lease = base .. 'due:' .. r.scope, base .. 'lease:' .. r.scope
+redis.call('ZREM', lease, id)
+if FINAL[r.status] or ARGV[2] == '' then
+  redis.call('ZREM', due, id)
+  if r.nextPollAt ~= nil or r.intervalMs ~= nil or r.failures ~= nil then
+    r.nextPollAt, r.intervalMs, r.failures = nil, nil, nil
+    redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+  end
+  return 0
+end
+r.nextPollAt, r.intervalMs, r.failures = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+redis.call('SET', KEYS[1], cjson.encode(r), 'KEEPTTL')
+redis.call('ZADD', due, r.nextPollAt, id)
+extend(due, redis.call('PTTL', KEYS[1]))
+return 1
 `);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { MessageRecord } from '@parley/core';
+import { checkStoreStatusContract } from '@parley/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnChild } from '../test-support/children.js';
@@ -255,5 +256,11 @@ describe('redisStore connections', () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe('redisStore status path', () => {
+  it('keeps the status contract (advanceStatus, schedule), each in one Lua script', async () => {
+    await checkStoreStatusContract(store());
   });
 });

@@ -1,7 +1,7 @@
-import { configError, type MessageRecord, type Store } from '@parley/core';
+import { configError, type DeliveryStatus, type MessageRecord, type Store } from '@parley/core';
 import { connect, quit, type RedisConnectionOptions } from '../connection.js';
 import { run } from '../script.js';
-import { CLAIM, DELETE, INCREMENT, NEXT_DUE, PUT } from './scripts.js';
+import { ADVANCE, CLAIM, DELETE, INCREMENT, NEXT_DUE, PUT, SCHEDULE } from './scripts.js';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /**
@@ -77,6 +77,33 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
       return json === null ? undefined : parse(json);
     },
 
+    async advanceStatus(id, advance) {
+      // Plain EVAL, not EVALSHA with a fallback: two advances of one process must reach Redis,
+      // and come back, in the order they were made, or its events could come out of order.
+      const create = advance.create === undefined ? '' : JSON.stringify(advance.create);
+      const ttl = advance.ttlMs === undefined ? 1 : wholeMs(advance.ttlMs);
+      const [created, advanced, status, at] = (await client.eval(
+        ADVANCE.lua,
+        1,
+        record(id),
+        id,
+        advance.status,
+        Math.floor(advance.at),
+        create,
+        ttl,
+        scheduleBase,
+      )) as [number, number, DeliveryStatus | null, string];
+      return { created: created === 1, advanced: advanced === 1, status: status ?? undefined, at: Number(at) };
+    },
+
+    async schedule(id, next) {
+      const args =
+        next === undefined
+          ? [id, '', '', '', scheduleBase]
+          : [id, next.nextPollAt, next.intervalMs, next.failures, scheduleBase];
+      return (await run(client, SCHEDULE, [record(id)], args)) === 1;
+    },
+
     async deleteMessage(id) {
       await run(client, DELETE, [record(id)], [id, scheduleBase]);
     },
@@ -89,7 +116,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
       return (claimed ?? []).map(parse);
     },
 
-    async nextDueAt(scope) {
+    async nextDueAt(scope, now = Date.now()) {
       const [first, leaseLeft] = (await run(client, NEXT_DUE, schedule(scope), [recordPrefix])) as [
         string | null,
         number | null,
@@ -97,7 +124,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
       // A lease that runs out makes its message due again: say when, on this process's clock.
       const candidates = [
         ...(first === null ? [] : [Number(first)]),
-        ...(leaseLeft === null ? [] : [Date.now() + Math.max(0, leaseLeft) + 1]),
+        ...(leaseLeft === null ? [] : [now + Math.max(0, leaseLeft) + 1]),
       ];
       return candidates.length === 0 ? undefined : Math.min(...candidates);
     },
