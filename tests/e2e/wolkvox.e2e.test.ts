@@ -224,7 +224,9 @@ describe('Wolkvox: at most 2 requests in flight per token', () => {
       }
     };
     const foreign = Array.from({ length: 4 }, hammer);
-    await sleep(60);
+    // Start once the foreign clients hold the token's slots (not after a guessed delay: a busy
+    // machine may take longer to get them there).
+    while (wv.inFlight < 2) await sleep(5);
     const sends = Array.from({ length: 3 }, (_, i) =>
       messenger.send({ type: 'template', to: TO, name: 'welcome', variables: [`n${i}`] }),
     );
