@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DeliveryStatus, hashKey, isFinalStatus, statusRank } from '@parley/core';
+import { type DeliveryStatus, hashKey, isFinalStatus } from '@parley/core';
+import { assertStatusesRise } from '@parley/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnChild } from './test-support/children.js';
@@ -83,21 +84,6 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-/** Each message's statuses in `events` (in the order given) rise strictly: none twice, none backwards. */
-function expectRising(events: readonly Event[], label: string): void {
-  const byId = new Map<string, DeliveryStatus[]>();
-  for (const e of events) {
-    if (e.id === undefined || e.status === undefined) continue;
-    byId.set(e.id, [...(byId.get(e.id) ?? []), e.status]);
-  }
-  for (const [id, statuses] of byId) {
-    const ranks = statuses.map(statusRank);
-    for (let i = 1; i < ranks.length; i++) {
-      expect(ranks[i]!, `${label}: ${id} went ${statuses.join(' → ')}`).toBeGreaterThan(ranks[i - 1]!);
-    }
-  }
-}
-
 describe('two processes racing callbacks against stale polls over one redisStore', () => {
   it(`emit each status of each of ${COUNT} messages once, never after a later one, and leave no poll of a final message`, async () => {
     const baseUrl = await startProvider();
@@ -138,11 +124,11 @@ describe('two processes racing callbacks against stale polls over one redisStore
 
     const streams = [readEvents(join(dir, 'a.jsonl')), readEvents(join(dir, 'b.jsonl'))];
     for (const stream of streams) expect(stream.filter((e) => e.error !== undefined)).toEqual([]);
-    expectRising(streams[0]!, 'process A');
-    expectRising(streams[1]!, 'process B');
+    assertStatusesRise(streams[0]!, 'process A');
+    assertStatusesRise(streams[1]!, 'process B');
     // The union in time order: each status of a message at most once, and rising.
     const union = [...streams[0]!, ...streams[1]!].sort((x, y) => x.at! - y.at!);
-    expectRising(union, 'both processes');
+    assertStatusesRise(union, 'both processes');
     for (const id of ids) {
       const mine = union.filter((e) => e.id === id).map((e) => e.status);
       expect(mine[0], id).toBe('accepted');

@@ -5,4 +5,4 @@ export { createFakeMessenger } from './fake-messenger.js';
 export { FAKE_BASE_URL, fakeProvider } from './fake-provider.js';
 export type { FakeHandler, FakeTransport } from './fake-transport.js';
 export { createFakeTransport, jsonResponse } from './fake-transport.js';
-export { checkStoreStatusContract } from './store-contract.js';
+export { assertStatusesRise, checkStoreStatusContract } from './store-contract.js';

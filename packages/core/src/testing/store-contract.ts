@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { statusRank } from '../status.js';
+import { type DeliveryStatus, statusRank } from '../status.js';
 import type { MessageRecord, Store } from '../store/types.js';
 
 const DAY = 86_400_000;
@@ -128,5 +128,37 @@ export async function checkStoreStatusContract(store: Store, prefix = 'contract'
       statusRank(won[i]!.status!) > statusRank(won[i - 1]!.status!),
       `went backwards: ${wonStatuses.join(', ')}`,
     );
+  }
+}
+
+/**
+ * Checks the events contract on a stream of status events (one process's, or several merged in
+ * time order): each message's statuses rise strictly in the unified order, so none repeats and
+ * none goes backwards. Throws an `AssertionError` naming the message and its sequence.
+ *
+ * @example
+ * const events: StatusUpdate[] = [];
+ * messenger.on('status', (u) => events.push(u));
+ * // … send, receive callbacks …
+ * assertStatusesRise(events);
+ */
+export function assertStatusesRise(
+  events: Iterable<{ readonly id?: string; readonly status?: DeliveryStatus }>,
+  label = 'status events',
+): void {
+  const byId = new Map<string, DeliveryStatus[]>();
+  for (const e of events) {
+    if (e.id === undefined || e.status === undefined) continue;
+    const statuses = byId.get(e.id) ?? [];
+    statuses.push(e.status);
+    byId.set(e.id, statuses);
+  }
+  for (const [id, statuses] of byId) {
+    for (let i = 1; i < statuses.length; i++) {
+      assert.ok(
+        statusRank(statuses[i]!) > statusRank(statuses[i - 1]!),
+        `${label}: ${id} went ${statuses.join(' → ')}`,
+      );
+    }
   }
 }

@@ -3,10 +3,11 @@ import { memoryLimiter } from '../limiter/memory.js';
 import { createMessenger } from '../messenger/create.js';
 import type { Messenger } from '../messenger/types.js';
 import type { Capabilities } from '../provider.js';
-import { type DeliveryStatus, isFinalStatus, type StatusUpdate, statusRank } from '../status.js';
+import { type DeliveryStatus, isFinalStatus, type StatusUpdate } from '../status.js';
 import { memoryStore } from '../store/memory.js';
 import { fakeProvider } from '../testing/fake-provider.js';
 import { createFakeTransport, jsonResponse } from '../testing/fake-transport.js';
+import { assertStatusesRise } from '../testing/store-contract.js';
 import { signCallbackUrl } from '../webhook/sign.js';
 
 const CAPS: Capabilities = {
@@ -35,17 +36,6 @@ function shuffle<T>(items: T[]): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
-}
-
-function expectRising(events: readonly StatusUpdate[], label: string): void {
-  const byId = new Map<string, DeliveryStatus[]>();
-  for (const e of events) byId.set(e.id, [...(byId.get(e.id) ?? []), e.status]);
-  for (const [id, statuses] of byId) {
-    const ranks = statuses.map(statusRank);
-    for (let i = 1; i < ranks.length; i++) {
-      expect(ranks[i]!, `${label}: ${id} went ${statuses.join(' → ')}`).toBeGreaterThan(ranks[i - 1]!);
-    }
-  }
 }
 
 describe('the one status path, raced in one process over a memory store', () => {
@@ -112,10 +102,10 @@ describe('the one status path, raced in one process over a memory store', () => 
     await sleep(150);
 
     expect(errors).toEqual([]);
-    expectRising(streams[0]!, 'messenger A');
-    expectRising(streams[1]!, 'messenger B');
+    assertStatusesRise(streams[0]!, 'messenger A');
+    assertStatusesRise(streams[1]!, 'messenger B');
     const union = [...streams[0]!, ...streams[1]!].sort((x, y) => x.at.getTime() - y.at.getTime());
-    expectRising(union, 'both');
+    assertStatusesRise(union, 'both');
     for (const { id } of results) {
       const mine = union.filter((e) => e.id === id).map((e) => e.status);
       expect(mine[0]).toBe('accepted');
