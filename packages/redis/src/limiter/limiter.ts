@@ -5,6 +5,7 @@ import {
   configError,
   type Limiter,
   networkError,
+  ParleyError,
   type Release,
 } from '@parley/core';
 import type { Redis } from 'ioredis';
@@ -40,6 +41,7 @@ export interface RedisLimiter extends Limiter {
 
 interface Waiter {
   readonly ticket: string;
+  readonly max: number;
   readonly resolve: (release: Release) => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -51,6 +53,8 @@ interface Waiter {
   /** Whether ACQUIRE answered "queued" (so heartbeats renew the ticket). */
   queued: boolean;
   settled: boolean;
+  /** Granted by Redis while this process already held `max` slots of the key: waits for one of them. */
+  parked: boolean;
 }
 
 interface KeyState {
@@ -60,6 +64,8 @@ interface KeyState {
   readonly held: Set<string>;
   /** Waiters whose ticket is queued in Redis. */
   queued: number;
+  /** Tickets of ours that may still be in Redis although nobody holds or wants them (a LEAVE failed): left again on each beat. */
+  readonly orphans: Set<string>;
   subscribed: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
@@ -99,7 +105,9 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
   ];
   if (issues.length > 0) throw configError(issues);
   const beatMs = Math.max(1, Math.min(pollMs, Math.floor(leaseMs / 3)));
-  const { client, owned, keyPrefix } = connect(options, 'redisLimiter');
+  const connection = connect(options, 'redisLimiter');
+  const { client, owned, keyPrefix, health } = connection;
+
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const instance = randomBytes(9).toString('base64url');
   const states = new Map<string, KeyState>();
@@ -119,6 +127,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
         waiters: new Map(),
         held: new Set(),
         queued: 0,
+        orphans: new Set(),
         subscribed: undefined,
         timer: undefined,
         timerAt: Number.POSITIVE_INFINITY,
@@ -142,11 +151,11 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
 
   function subscribe(state: KeyState): Promise<void> {
     if (subscriber === undefined) {
-      subscriber = subscriberOf(client);
+      subscriber = subscriberOf(connection);
       subscriber.on('message', onMessage);
     }
-    const connection = subscriber;
-    state.subscribed ??= connection.subscribe(state.channel).then(
+    const listener = subscriber;
+    state.subscribed ??= listener.subscribe(state.channel).then(
       () => undefined,
       (error: unknown) => {
         state.subscribed = undefined;
@@ -164,10 +173,21 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return client.eval(s.lua, state.keys.length, ...state.keys, state.channel, leaseMs, ...args);
   }
 
-  /** Sends LEAVE for a ticket (after `after` settles, when given); a failure leaves it to its lease. */
+  /**
+   * Sends LEAVE for a ticket (after `after` settles, when given). A failure makes it an orphan,
+   * left again on each heartbeat until Redis answers, so it never blocks a slot for a whole lease.
+   */
   function leave(state: KeyState, ticket: string, after?: Promise<unknown>): void {
     const send = () => call(state, LEAVE, [ticket]);
-    const done = (after ? after.then(send) : send()).catch(() => {}).finally(() => leaving.delete(done));
+    const done = (after ? after.then(send) : send())
+      .then(
+        () => state.orphans.delete(ticket),
+        () => {
+          state.orphans.add(ticket);
+          arm(state, -1);
+        },
+      )
+      .finally(() => leaving.delete(done));
     leaving.add(done);
   }
 
@@ -180,7 +200,23 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return true;
   }
 
+  /**
+   * Hands a slot Redis granted to its caller, unless this process already holds `max` slots of
+   * the key: Redis may have lost its data, or a lease may have run out under a frozen process,
+   * and then grants more than it should. The process-local cap holds whatever Redis says; the
+   * parked grant (a live lease, renewed by heartbeats) goes to its caller when a slot is released.
+   */
   function grant(state: KeyState, waiter: Waiter): void {
+    if (waiter.settled) return;
+    if (state.held.size >= waiter.max) {
+      waiter.parked = true;
+      if (!waiter.queued) {
+        waiter.queued = true;
+        state.queued++;
+        arm(state, -1);
+      }
+      return;
+    }
     if (!settle(state, waiter)) return;
     state.held.add(waiter.ticket);
     arm(state, -1);
@@ -200,6 +236,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       released = true;
       state.held.delete(ticket);
       leave(state, ticket);
+      for (const waiter of [...state.waiters.values()]) if (waiter.parked) grant(state, waiter);
     };
   }
 
@@ -216,20 +253,26 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
           waiter,
           concurrencyLimitError(`${detail} callers already wait for a slot (maxQueue ${maxQueue})`),
         );
-      } else if (!waiter.settled) {
+      } else if (!waiter.settled && !waiter.queued) {
         waiter.queued = true;
         state.queued++;
         arm(state, detail);
       }
     } catch (error) {
-      cancel(state, waiter, networkError('the Redis limiter could not be reached', 'not_sent', error));
+      cancel(
+        state,
+        waiter,
+        error instanceof ParleyError
+          ? error
+          : networkError('the Redis limiter could not be reached', 'not_sent', error),
+      );
     }
   }
 
   /** Sets the key's one timer for its next heartbeat, sooner when the earliest lease runs out first. */
   function arm(state: KeyState, nextExpiryMs: number): void {
     const waiting = state.queued > 0;
-    if (closed || (!waiting && state.held.size === 0)) return;
+    if (closed || (!waiting && state.held.size === 0 && state.orphans.size === 0)) return;
     const delay = waiting && nextExpiryMs >= 0 ? Math.min(beatMs, nextExpiryMs + 1) : beatMs;
     const at = Date.now() + delay;
     if (state.timer !== undefined && state.timerAt <= at) return;
@@ -244,6 +287,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     state.timerAt = Number.POSITIVE_INFINITY;
     const waiting = [...state.waiters.values()].filter((w) => w.queued).map((w) => w.ticket);
     const held = [...state.held];
+    for (const ticket of state.orphans) leave(state, ticket);
     if (waiting.length === 0 && held.length === 0) return;
     let next = -1;
     try {
@@ -262,6 +306,16 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     arm(state, next);
   }
 
+  // Redis unreachable or too slow: a caller waiting in its queue would wait for a grant that may
+  // never come (or never be heard of), so each waiter fails now with NETWORK, not sent.
+  health.onFailing(() => {
+    for (const state of states.values()) {
+      for (const waiter of [...state.waiters.values()]) {
+        cancel(state, waiter, health.error('Redis became unreachable or too slow while waiting for a slot'));
+      }
+    }
+  });
+
   function acquire(key: string, { max, signal }: { max: number; signal?: AbortSignal }): Promise<Release> {
     if (!(max >= 1)) {
       return Promise.reject(configError([{ path: 'max', message: 'must be a number of at least 1' }]));
@@ -273,6 +327,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
         ticket,
+        max,
         resolve,
         reject,
         signal,
@@ -281,6 +336,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
         inRedis: false,
         queued: false,
         settled: false,
+        parked: false,
       };
       state.waiters.set(ticket, waiter);
       if (signal) {
@@ -309,6 +365,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       await Promise.allSettled([...leaving]);
       if (subscriber !== undefined) await quit(subscriber);
       if (owned) await quit(client);
+      health.stop();
     },
   };
 }
