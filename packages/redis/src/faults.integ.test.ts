@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { wolkvox } from '@parley/adapter-wolkvox';
-import { createMessenger, type Limiter, type Messenger, ParleyError, type Store } from '@parley/core';
+import {
+  createMessenger,
+  type Limiter,
+  type MessageRecord,
+  type Messenger,
+  ParleyError,
+  type Store,
+} from '@parley/core';
 import { type Simulator, startSimulator } from '@parley/simulator';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -213,22 +220,20 @@ describe('a send through redisLimiter when Redis fails', () => {
 });
 
 describe('redisStore when Redis fails', () => {
-  const record = (id: string) => ({
+  const record = (id: string): MessageRecord => ({
     id,
-    provider: 'wolkvox',
     scope: 'scope-a',
-    status: 'sent' as const,
-    createdAt: 0,
-    updatedAt: 0,
+    status: 'sent',
+    acceptedAt: 0,
     nextPollAt: 0,
   });
-  const operations = (store: RedisStore) => [
+  const operations = (store: RedisStore): Promise<unknown>[] => [
     store.get('k'),
     store.set('k', 'v', 1_000),
     store.increment('c', 1_000),
     store.delete('k'),
     store.getMessage('m'),
-    store.putMessage(record('m') as never, 1_000),
+    store.putMessage(record('m'), 1_000),
     store.deleteMessage('m'),
     store.claimDue('scope-a', 0, 10),
     store.nextDueAt('scope-a'),

@@ -31,49 +31,36 @@ async function senders(count: number, baseUrl: string, warmUp: boolean): Promise
   return children;
 }
 
-/** Lets every sender send `count` messages with `token` at once; resolves with their reports and the wall-clock window. */
+/** Lets every sender send `count` messages with `token` at once; resolves with their reports. */
 async function round(
   children: Child[],
   token: string,
   count: number,
   extra: Record<string, unknown> = {},
-): Promise<{ done: Done[]; windowMs: number }> {
+): Promise<{ done: Done[] }> {
   children.forEach((child, id) => {
     child.send({ type: 'go', token, count, id, ...extra });
   });
   const done = (await Promise.all(children.map((c) => c.next('done')))) as unknown as Done[];
-  const windowMs = Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt));
-  return { done, windowMs };
+  return { done };
 }
 
 describe('Wolkvox from several processes sharing one token through redisLimiter', () => {
-  it('never has a third request in flight and keeps >= 0.9 of the ideal 2 / latency throughput', async () => {
+  // The throughput is measured by bench/redis-wolkvox-handoff.mjs (a ratio against the ideal and
+  // against references from the same run); this test holds the provider's limit.
+  it('never has a third request in flight at the server across three processes, and every send is accepted', async () => {
     sim = await startSimulator({ latencyMs: LATENCY_MS });
     const children = await senders(3, sim.wolkvox.baseUrl, true);
     const perProcess = 40;
     const total = 3 * perProcess;
-    const ideal = 2 / (LATENCY_MS / 1000);
-    const ratios: number[] = [];
-    // A benchmark on a shared machine: the best of up to three rounds counts for throughput,
-    // while every round must keep the provider's limit.
-    for (let attempt = 0; attempt < 3 && !(Math.max(...ratios) >= 0.9); attempt++) {
-      const token = newToken();
-      const { done, windowMs } = await round(children, token, perProcess);
-      const requests = sim.wolkvox.requests.filter((r) => r.credential === fingerprint(token));
-      expect(done.map((d) => d.errors)).toEqual([{}, {}, {}]);
-      expect(done.reduce((n, d) => n + d.accepted, 0)).toBe(total);
-      expect(requests).toHaveLength(total);
-      expect(requests.filter((r) => r.status === 403)).toHaveLength(0);
-      expect(sim.wolkvox.concurrency(token).maxInFlight).toBeLessThanOrEqual(2);
-      const measured = total / (windowMs / 1000);
-      ratios.push(measured / ideal);
-      console.log(
-        `redis limiter, 3 processes, 1 token, ${total} sends, ${LATENCY_MS} ms latency: ` +
-          `${measured.toFixed(1)} req/s of ${ideal} ideal (ratio ${(measured / ideal).toFixed(3)}), ` +
-          `max in flight ${sim.wolkvox.concurrency(token).maxInFlight}, 403s 0`,
-      );
-    }
-    expect(Math.max(...ratios)).toBeGreaterThanOrEqual(0.9);
+    const token = newToken();
+    const { done } = await round(children, token, perProcess);
+    const requests = sim.wolkvox.requests.filter((r) => r.credential === fingerprint(token));
+    expect(done.map((d) => d.errors)).toEqual([{}, {}, {}]);
+    expect(done.reduce((n, d) => n + d.accepted, 0)).toBe(total);
+    expect(requests).toHaveLength(total);
+    expect(requests.filter((r) => r.status === 403)).toHaveLength(0);
+    expect(sim.wolkvox.concurrency(token).maxInFlight).toBe(2);
     for (const child of children) child.send({ type: 'exit' });
   }, 60_000);
 
