@@ -93,9 +93,13 @@ export function connect(options: RedisConnectionOptions, what: string): Connecti
 /**
  * A second connection to the same server, for SUBSCRIBE (a subscribed connection runs nothing
  * else). Always ours; it shares the health of `of`, so trouble seen on either fails both fast.
+ * It does not subscribe again by itself after a reconnection: its owner does, on `ready`.
  */
 export function subscriberOf(of: Connection): Redis {
-  const subscriber = of.health.raw.duplicate();
+  // No autoResubscribe: ioredis's own resubscription leaves its promise unhandled, so a
+  // connection lost again at once would reject it with nobody listening (and crash an app that
+  // treats unhandled rejections as fatal). The limiter subscribes again itself on `ready`.
+  const subscriber = of.health.raw.duplicate({ autoResubscribe: false });
   subscriber.on('error', () => {});
   of.health.watch(subscriber);
   return guarded(subscriber, of.health);

@@ -11,7 +11,7 @@ import {
 import type { Redis } from 'ioredis';
 import { connect, quit, type RedisConnectionOptions, subscriberOf } from '../connection.js';
 import type { Script } from '../script.js';
-import { ACQUIRE, HEARTBEAT, INSPECT, LEAVE } from './scripts.js';
+import { ACQUIRE, HEARTBEAT, INSPECT, LEAVE, TRANSFER } from './scripts.js';
 
 export interface RedisLimiterOptions extends RedisConnectionOptions {
   /**
@@ -62,6 +62,8 @@ interface KeyState {
   readonly channel: string;
   readonly waiters: Map<string, Waiter>;
   readonly held: Set<string>;
+  /** The ticket first in line in Redis, as last heard (a script's reply or a grant message); may be stale. */
+  head: string | undefined;
   /** Waiters whose ticket is queued in Redis. */
   queued: number;
   /** Tickets of ours that may still be in Redis although nobody holds or wants them (a LEAVE failed): left again on each beat. */
@@ -70,6 +72,9 @@ interface KeyState {
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
 }
+
+/** The `max` a ticket ("<max>|<instance>|<n>") was taken with. */
+const maxOf = (ticket: string) => Number(ticket.slice(0, ticket.indexOf('|')));
 
 const DEFAULTS = { leaseMs: 90_000, pollMs: 1_000, maxQueue: 10_000, prefix: 'parley:' } as const;
 
@@ -126,6 +131,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
         channel: `${keyPrefix}${base}granted`,
         waiters: new Map(),
         held: new Set(),
+        head: undefined,
         queued: 0,
         orphans: new Set(),
         subscribed: undefined,
@@ -141,7 +147,10 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
   function onMessage(channel: string, message: string): void {
     const state = byChannel.get(channel);
     if (state === undefined) return;
-    for (const ticket of message.split(' ')) {
+    const [granted = '', head] = message.split('>');
+    state.head = head || undefined;
+    for (const ticket of granted.split(' ')) {
+      if (ticket === '') continue;
       const waiter = state.waiters.get(ticket);
       if (waiter !== undefined) grant(state, waiter);
       // Ours but no longer wanted (its caller gave up in a race with the grant): give it back.
@@ -153,6 +162,14 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     if (subscriber === undefined) {
       subscriber = subscriberOf(connection);
       subscriber.on('message', onMessage);
+      // A lost connection loses its subscriptions: subscribe again once it is back, for every key
+      // with callers waiting (until then, and for a grant published meanwhile, heartbeats poll).
+      subscriber.on('close', () => {
+        for (const s of states.values()) s.subscribed = undefined;
+      });
+      subscriber.on('ready', () => {
+        for (const s of states.values()) if (s.waiters.size > 0) subscribe(s).catch(() => {});
+      });
     }
     const listener = subscriber;
     state.subscribed ??= listener.subscribe(state.channel).then(
@@ -181,7 +198,10 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     const send = () => call(state, LEAVE, [ticket]);
     const done = (after ? after.then(send) : send())
       .then(
-        () => state.orphans.delete(ticket),
+        (head) => {
+          state.orphans.delete(ticket);
+          state.head = (head as string) || undefined;
+        },
         () => {
           state.orphans.add(ticket);
           arm(state, -1);
@@ -235,9 +255,35 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       if (released) return;
       released = true;
       state.held.delete(ticket);
-      leave(state, ticket);
+      const next = state.head === undefined ? undefined : state.waiters.get(state.head);
+      if (next?.queued && !next.parked && next.max === maxOf(ticket) && !closed) {
+        // The next in line is a caller of this process: hand it the slot now, and tell Redis after.
+        state.head = undefined;
+        transfer(state, ticket, next.ticket);
+        grant(state, next);
+      } else leave(state, ticket);
       for (const waiter of [...state.waiters.values()]) if (waiter.parked) grant(state, waiter);
     };
+  }
+
+  /**
+   * Tells Redis that the slot of `from` went to `to` in this process (TRANSFER). Until it has
+   * run, Redis counts `from` instead of `to`: the same number of slots. A failure leaves `from`
+   * as an orphan; the heartbeat renews `to` as held.
+   */
+  function transfer(state: KeyState, from: string, to: string): void {
+    const done = call(state, TRANSFER, [from, to])
+      .then(
+        (reply) => {
+          state.head = (reply as [number, string])[1] || undefined;
+        },
+        () => {
+          state.orphans.add(from);
+          arm(state, -1);
+        },
+      )
+      .finally(() => leaving.delete(done));
+    leaving.add(done);
   }
 
   async function enqueue(state: KeyState, waiter: Waiter, max: number): Promise<void> {
@@ -245,7 +291,12 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       await subscribe(state);
       if (waiter.settled) return;
       waiter.inRedis = true;
-      const [status, detail] = (await call(state, ACQUIRE, [waiter.ticket, max, maxQueue])) as [number, number];
+      const [status, detail, head] = (await call(state, ACQUIRE, [waiter.ticket, max, maxQueue])) as [
+        number,
+        number,
+        string | undefined,
+      ];
+      if (status !== -1) state.head = head || undefined;
       if (status === 1) grant(state, waiter);
       else if (status === -1) {
         cancel(
@@ -291,11 +342,13 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     if (waiting.length === 0 && held.length === 0) return;
     let next = -1;
     try {
-      const [nextExpiry, granted] = (await call(state, HEARTBEAT, [waiting.length, ...waiting, ...held])) as [
+      const [nextExpiry, granted, head] = (await call(state, HEARTBEAT, [waiting.length, ...waiting, ...held])) as [
         number,
         string[],
+        string,
       ];
       next = nextExpiry;
+      state.head = head || undefined;
       for (const ticket of granted) {
         const waiter = state.waiters.get(ticket);
         if (waiter !== undefined) grant(state, waiter);
