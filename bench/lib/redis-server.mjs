@@ -22,7 +22,11 @@ function freePort() {
 export async function startRedisServer() {
   const port = await freePort();
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn(process.execPath, [WATCHDOG, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // Without a preloaded fake clock: under faketime, redis-server hangs at start.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name !== 'LD_PRELOAD' && !name.startsWith('FAKETIME')),
+  );
+  const child = spawn(process.execPath, [WATCHDOG, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env });
   const kill = (signal) => {
     try {
       process.kill(-child.pid, signal);

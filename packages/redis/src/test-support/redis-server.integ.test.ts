@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { freePort, startRedis, WATCHDOG } from './redis-server.js';
+import { freePort, redisEnv, startRedis, WATCHDOG } from './redis-server.js';
+
+const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const alive = (pid: number) => {
@@ -28,22 +31,42 @@ describe('the redis-server test helper', () => {
         `const { spawn } = require('node:child_process');
          const w = spawn(process.execPath, ${JSON.stringify([WATCHDOG, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'])}, { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
          w.stdout.pipe(process.stdout);
-         setInterval(() => {}, 1000);`,
+         process.stdin.on('data', () => {}).once('end', () => process.exit(0));`,
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // The stand-in ends with this test's worker too (its stdin ends), so a failure here leaves nothing.
+      { stdio: ['pipe', 'pipe', 'inherit'], env: redisEnv() },
     );
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      worker.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('Ready to accept connections')) resolve();
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        worker.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ready to accept connections')) resolve();
+        });
+        worker.once('exit', () => reject(new Error(`the worker exited early:\n${output}`)));
       });
-      worker.once('exit', () => reject(new Error(`the worker exited early:\n${output}`)));
-    });
-    const pid = Number(/redis-pid (\d+)/.exec(output)?.[1]);
-    expect(alive(pid)).toBe(true);
-    worker.kill('SIGKILL');
-    expect(await untilGone(pid)).toBe(true);
+      const pid = Number(/redis-pid (\d+)/.exec(output)?.[1]);
+      expect(alive(pid)).toBe(true);
+      worker.kill('SIGKILL');
+      expect(await untilGone(pid)).toBe(true);
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  });
+
+  it.skipIf(!existsSync(LIBFAKETIME))('starts redis-server when the tests run under faketime', async () => {
+    const saved = { LD_PRELOAD: process.env.LD_PRELOAD, FAKETIME: process.env.FAKETIME };
+    process.env.LD_PRELOAD = LIBFAKETIME;
+    process.env.FAKETIME = '+400d';
+    try {
+      const running = await startRedis(await freePort());
+      await running.stop();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it('stops redis-server and its watchdog', async () => {

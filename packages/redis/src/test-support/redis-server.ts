@@ -39,6 +39,20 @@ export function freePort(): Promise<number> {
 /** The watchdog (see the file): kills redis-server as soon as the process that started it is gone. */
 export const WATCHDOG = fileURLToPath(new URL('../../test-support/redis-watchdog.cjs', import.meta.url));
 
+/**
+ * The environment for redis-server: ours, without a preloaded fake clock. Under
+ * `faketime -f '+400d'` (as CI runs the suite), libfaketime makes redis-server hang at start
+ * ("unexpected recursive calls to clock_gettime()"); Redis's clock is its own anyway (the
+ * limiter's leases read Redis's TIME, and store expiries are relative).
+ */
+export function redisEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const clean: NodeJS.ProcessEnv = { ...env, NODE_OPTIONS: '' };
+  for (const name of Object.keys(clean)) {
+    if (name === 'LD_PRELOAD' || name === 'DYLD_INSERT_LIBRARIES' || name.startsWith('FAKETIME')) delete clean[name];
+  }
+  return clean;
+}
+
 /** Everything started here and not yet stopped, killed at once (SIGKILL to each group) if the worker exits. */
 const live = new Set<ChildProcess>();
 const killGroup = (child: ChildProcess, signal: NodeJS.Signals) => {
@@ -63,7 +77,7 @@ export function startRedis(port: number): Promise<RunningRedis> {
   const child = spawn(process.execPath, [WATCHDOG, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: redisEnv(),
   });
   live.add(child);
   const exited = new Promise<void>((resolve) => {
