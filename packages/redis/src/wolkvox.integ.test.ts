@@ -31,43 +31,36 @@ async function senders(count: number, baseUrl: string, warmUp: boolean): Promise
   return children;
 }
 
-/** Lets every sender send `count` messages with `token` at once; resolves with their reports and the wall-clock window. */
+/** Lets every sender send `count` messages with `token` at once; resolves with their reports. */
 async function round(
   children: Child[],
   token: string,
   count: number,
   extra: Record<string, unknown> = {},
-): Promise<{ done: Done[]; windowMs: number }> {
+): Promise<{ done: Done[] }> {
   children.forEach((child, id) => {
     child.send({ type: 'go', token, count, id, ...extra });
   });
   const done = (await Promise.all(children.map((c) => c.next('done')))) as unknown as Done[];
-  const windowMs = Math.max(...done.map((d) => d.endedAt)) - Math.min(...done.map((d) => d.startedAt));
-  return { done, windowMs };
+  return { done };
 }
 
 describe('Wolkvox from several processes sharing one token through redisLimiter', () => {
-  it('never has a third request in flight, loses nothing and meets no 403', async () => {
+  // The throughput is measured by bench/redis-wolkvox-handoff.mjs (a ratio against the ideal and
+  // against references from the same run); this test holds the provider's limit.
+  it('never has a third request in flight at the server across three processes, and every send is accepted', async () => {
     sim = await startSimulator({ latencyMs: LATENCY_MS });
     const children = await senders(3, sim.wolkvox.baseUrl, true);
     const perProcess = 40;
     const total = 3 * perProcess;
     const token = newToken();
-    const { done, windowMs } = await round(children, token, perProcess);
+    const { done } = await round(children, token, perProcess);
     const requests = sim.wolkvox.requests.filter((r) => r.credential === fingerprint(token));
     expect(done.map((d) => d.errors)).toEqual([{}, {}, {}]);
     expect(done.reduce((n, d) => n + d.accepted, 0)).toBe(total);
     expect(requests).toHaveLength(total);
     expect(requests.filter((r) => r.status === 403)).toHaveLength(0);
-    expect(sim.wolkvox.concurrency(token).maxInFlight).toBeLessThanOrEqual(2);
-    // Throughput is a speed figure, measured by `pnpm bench` against a baseline of the same run;
-    // here it is only reported.
-    const ideal = 2 / (LATENCY_MS / 1000);
-    const measured = total / (windowMs / 1000);
-    console.log(
-      `redis limiter, 3 processes, 1 token, ${total} sends, ${LATENCY_MS} ms latency: ` +
-        `${measured.toFixed(1)} req/s of ${ideal} ideal (ratio ${(measured / ideal).toFixed(3)})`,
-    );
+    expect(sim.wolkvox.concurrency(token).maxInFlight).toBe(2);
     for (const child of children) child.send({ type: 'exit' });
   }, 60_000);
 

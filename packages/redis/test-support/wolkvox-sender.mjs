@@ -1,7 +1,8 @@
 // A process that sends Wolkvox templates through messengers using the Redis limiter and store.
 // argv[2]: JSON { redisUrl, baseUrl, warmUpToken? }. Talks to the parent by IPC: sends
-// { type: 'ready' }; for each { type: 'go', token, count, id, dailyLimit? } sends `count` templates
-// at once with that token and answers { type: 'done', accepted, errors, startedAt, endedAt }
+// { type: 'ready' }; for each { type: 'go', token, count, id, dailyLimit?, spacingMs?, offsetMs? }
+// sends `count` templates with that token, at once (or, with spacingMs, one every spacingMs from
+// offsetMs on), and answers { type: 'done', accepted, errors, startedAt, endedAt }
 // (wall-clock ms); { type: 'exit' } closes everything.
 import { performance } from 'node:perf_hooks';
 import { wolkvox } from '@parley/adapter-wolkvox';
@@ -49,9 +50,14 @@ process.on('message', async (message) => {
   if (message.type !== 'go') return;
   const sender = messenger(message.token, message.dailyLimit);
   const startedAt = clock();
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: message.count }, (_, i) => sender.send(template(`${message.id}-${i}`))),
-  );
+  const spacing = message.spacingMs ?? 0;
+  const sendAt = (i) =>
+    spacing > 0
+      ? new Promise((resolve) => setTimeout(resolve, (message.offsetMs ?? 0) + i * spacing)).then(() =>
+          sender.send(template(`${message.id}-${i}`)),
+        )
+      : sender.send(template(`${message.id}-${i}`));
+  const outcomes = await Promise.allSettled(Array.from({ length: message.count }, (_, i) => sendAt(i)));
   const endedAt = clock();
   const errors = {};
   for (const o of outcomes) {

@@ -3,6 +3,7 @@ import { ParleyError, type Release } from '@parley/core';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useRedisServer } from '../test-support/redis-server.js';
+import { startTcpProxy } from '../test-support/tcp-proxy.js';
 import { type RedisLimiter, type RedisLimiterOptions, redisLimiter } from './limiter.js';
 
 const redis = useRedisServer();
@@ -209,6 +210,37 @@ describe('redisLimiter against a real Redis', () => {
     (await waiter.promise)();
     expect(performance.now() - released).toBeLessThan(1_000);
   });
+
+  it('hands a freed slot straight to its own next waiter when that one is first in line, and Redis follows', async () => {
+    const proxy = await startTcpProxy(redis.port);
+    try {
+      const a = limiter();
+      const viaProxy = redisLimiter({ url: proxy.url, commandTimeoutMs: 5_000 });
+      opened.push(viaProxy);
+      const key = newKey();
+      const first = await viaProxy.acquire(key, { max: 1 });
+      const second = track(viaProxy.acquire(key, { max: 1 }));
+      await untilWaiting(a, key, 1);
+      const third = track(a.acquire(key, { max: 1 }));
+      await untilWaiting(a, key, 2);
+      // Redis hears nothing from this process for now: only an in-process hand-off can serve `second`.
+      proxy.latencyMs = 3_000;
+      first();
+      await sleep(50);
+      expect(second.settled()).toBe(true);
+      expect(third.settled()).toBe(false);
+      proxy.latencyMs = 0;
+      // Once the hand-off reached Redis: still one slot held, `third` still in line, then served.
+      for (let i = 0; i < 400 && (await a.inspect(key)).waiting !== 1; i++) await sleep(10);
+      await sleep(300);
+      expect(await a.inspect(key)).toEqual({ active: 1, waiting: 1 });
+      expect(third.settled()).toBe(false);
+      (await second.promise)();
+      (await third.promise)();
+    } finally {
+      await proxy.close();
+    }
+  }, 15_000);
 
   it('leaves no keys behind once idle, and close() rejects its waiters but not a client it was given', async () => {
     const client = new Redis(redis.url);

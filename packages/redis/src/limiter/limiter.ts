@@ -5,12 +5,13 @@ import {
   configError,
   type Limiter,
   networkError,
+  ParleyError,
   type Release,
 } from '@parley/core';
 import type { Redis } from 'ioredis';
 import { connect, quit, type RedisConnectionOptions, subscriberOf } from '../connection.js';
 import type { Script } from '../script.js';
-import { ACQUIRE, HEARTBEAT, INSPECT, LEAVE } from './scripts.js';
+import { ACQUIRE, HEARTBEAT, INSPECT, LEAVE, TRANSFER } from './scripts.js';
 
 export interface RedisLimiterOptions extends RedisConnectionOptions {
   /**
@@ -40,6 +41,7 @@ export interface RedisLimiter extends Limiter {
 
 interface Waiter {
   readonly ticket: string;
+  readonly max: number;
   readonly resolve: (release: Release) => void;
   readonly reject: (error: unknown) => void;
   readonly signal: AbortSignal | undefined;
@@ -51,6 +53,8 @@ interface Waiter {
   /** Whether ACQUIRE answered "queued" (so heartbeats renew the ticket). */
   queued: boolean;
   settled: boolean;
+  /** Granted by Redis while this process already held `max` slots of the key: waits for one of them. */
+  parked: boolean;
 }
 
 interface KeyState {
@@ -58,12 +62,19 @@ interface KeyState {
   readonly channel: string;
   readonly waiters: Map<string, Waiter>;
   readonly held: Set<string>;
+  /** The ticket first in line in Redis, as last heard (a script's reply or a grant message); may be stale. */
+  head: string | undefined;
   /** Waiters whose ticket is queued in Redis. */
   queued: number;
+  /** Tickets of ours that may still be in Redis although nobody holds or wants them (a LEAVE failed): left again on each beat. */
+  readonly orphans: Set<string>;
   subscribed: Promise<void> | undefined;
   timer: NodeJS.Timeout | undefined;
   timerAt: number;
 }
+
+/** The `max` a ticket ("<max>|<instance>|<n>") was taken with. */
+const maxOf = (ticket: string) => Number(ticket.slice(0, ticket.indexOf('|')));
 
 const DEFAULTS = { leaseMs: 90_000, pollMs: 1_000, maxQueue: 10_000, prefix: 'parley:' } as const;
 
@@ -99,7 +110,9 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
   ];
   if (issues.length > 0) throw configError(issues);
   const beatMs = Math.max(1, Math.min(pollMs, Math.floor(leaseMs / 3)));
-  const { client, owned, keyPrefix } = connect(options, 'redisLimiter');
+  const connection = connect(options, 'redisLimiter');
+  const { client, owned, keyPrefix, health } = connection;
+
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const instance = randomBytes(9).toString('base64url');
   const states = new Map<string, KeyState>();
@@ -118,7 +131,9 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
         channel: `${keyPrefix}${base}granted`,
         waiters: new Map(),
         held: new Set(),
+        head: undefined,
         queued: 0,
+        orphans: new Set(),
         subscribed: undefined,
         timer: undefined,
         timerAt: Number.POSITIVE_INFINITY,
@@ -132,7 +147,10 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
   function onMessage(channel: string, message: string): void {
     const state = byChannel.get(channel);
     if (state === undefined) return;
-    for (const ticket of message.split(' ')) {
+    const [granted = '', head] = message.split('>');
+    state.head = head || undefined;
+    for (const ticket of granted.split(' ')) {
+      if (ticket === '') continue;
       const waiter = state.waiters.get(ticket);
       if (waiter !== undefined) grant(state, waiter);
       // Ours but no longer wanted (its caller gave up in a race with the grant): give it back.
@@ -142,11 +160,19 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
 
   function subscribe(state: KeyState): Promise<void> {
     if (subscriber === undefined) {
-      subscriber = subscriberOf(client);
+      subscriber = subscriberOf(connection);
       subscriber.on('message', onMessage);
+      // A lost connection loses its subscriptions: subscribe again once it is back, for every key
+      // with callers waiting (until then, and for a grant published meanwhile, heartbeats poll).
+      subscriber.on('close', () => {
+        for (const s of states.values()) s.subscribed = undefined;
+      });
+      subscriber.on('ready', () => {
+        for (const s of states.values()) if (s.waiters.size > 0) subscribe(s).catch(() => {});
+      });
     }
-    const connection = subscriber;
-    state.subscribed ??= connection.subscribe(state.channel).then(
+    const listener = subscriber;
+    state.subscribed ??= listener.subscribe(state.channel).then(
       () => undefined,
       (error: unknown) => {
         state.subscribed = undefined;
@@ -164,10 +190,24 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return client.eval(s.lua, state.keys.length, ...state.keys, state.channel, leaseMs, ...args);
   }
 
-  /** Sends LEAVE for a ticket (after `after` settles, when given); a failure leaves it to its lease. */
+  /**
+   * Sends LEAVE for a ticket (after `after` settles, when given). A failure makes it an orphan,
+   * left again on each heartbeat until Redis answers, so it never blocks a slot for a whole lease.
+   */
   function leave(state: KeyState, ticket: string, after?: Promise<unknown>): void {
     const send = () => call(state, LEAVE, [ticket]);
-    const done = (after ? after.then(send) : send()).catch(() => {}).finally(() => leaving.delete(done));
+    const done = (after ? after.then(send) : send())
+      .then(
+        (head) => {
+          state.orphans.delete(ticket);
+          state.head = (head as string) || undefined;
+        },
+        () => {
+          state.orphans.add(ticket);
+          arm(state, -1);
+        },
+      )
+      .finally(() => leaving.delete(done));
     leaving.add(done);
   }
 
@@ -180,7 +220,23 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return true;
   }
 
+  /**
+   * Hands a slot Redis granted to its caller, unless this process already holds `max` slots of
+   * the key: Redis may have lost its data, or a lease may have run out under a frozen process,
+   * and then grants more than it should. The process-local cap holds whatever Redis says; the
+   * parked grant (a live lease, renewed by heartbeats) goes to its caller when a slot is released.
+   */
   function grant(state: KeyState, waiter: Waiter): void {
+    if (waiter.settled) return;
+    if (state.held.size >= waiter.max) {
+      waiter.parked = true;
+      if (!waiter.queued) {
+        waiter.queued = true;
+        state.queued++;
+        arm(state, -1);
+      }
+      return;
+    }
     if (!settle(state, waiter)) return;
     state.held.add(waiter.ticket);
     arm(state, -1);
@@ -199,8 +255,35 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       if (released) return;
       released = true;
       state.held.delete(ticket);
-      leave(state, ticket);
+      const next = state.head === undefined ? undefined : state.waiters.get(state.head);
+      if (next?.queued && !next.parked && next.max === maxOf(ticket) && !closed) {
+        // The next in line is a caller of this process: hand it the slot now, and tell Redis after.
+        state.head = undefined;
+        transfer(state, ticket, next.ticket);
+        grant(state, next);
+      } else leave(state, ticket);
+      for (const waiter of [...state.waiters.values()]) if (waiter.parked) grant(state, waiter);
     };
+  }
+
+  /**
+   * Tells Redis that the slot of `from` went to `to` in this process (TRANSFER). Until it has
+   * run, Redis counts `from` instead of `to`: the same number of slots. A failure leaves `from`
+   * as an orphan; the heartbeat renews `to` as held.
+   */
+  function transfer(state: KeyState, from: string, to: string): void {
+    const done = call(state, TRANSFER, [from, to])
+      .then(
+        (reply) => {
+          state.head = (reply as [number, string])[1] || undefined;
+        },
+        () => {
+          state.orphans.add(from);
+          arm(state, -1);
+        },
+      )
+      .finally(() => leaving.delete(done));
+    leaving.add(done);
   }
 
   async function enqueue(state: KeyState, waiter: Waiter, max: number): Promise<void> {
@@ -208,7 +291,12 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       await subscribe(state);
       if (waiter.settled) return;
       waiter.inRedis = true;
-      const [status, detail] = (await call(state, ACQUIRE, [waiter.ticket, max, maxQueue])) as [number, number];
+      const [status, detail, head] = (await call(state, ACQUIRE, [waiter.ticket, max, maxQueue])) as [
+        number,
+        number,
+        string | undefined,
+      ];
+      if (status !== -1) state.head = head || undefined;
       if (status === 1) grant(state, waiter);
       else if (status === -1) {
         cancel(
@@ -216,20 +304,26 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
           waiter,
           concurrencyLimitError(`${detail} callers already wait for a slot (maxQueue ${maxQueue})`),
         );
-      } else if (!waiter.settled) {
+      } else if (!waiter.settled && !waiter.queued) {
         waiter.queued = true;
         state.queued++;
         arm(state, detail);
       }
     } catch (error) {
-      cancel(state, waiter, networkError('the Redis limiter could not be reached', 'not_sent', error));
+      cancel(
+        state,
+        waiter,
+        error instanceof ParleyError
+          ? error
+          : networkError('the Redis limiter could not be reached', 'not_sent', error),
+      );
     }
   }
 
   /** Sets the key's one timer for its next heartbeat, sooner when the earliest lease runs out first. */
   function arm(state: KeyState, nextExpiryMs: number): void {
     const waiting = state.queued > 0;
-    if (closed || (!waiting && state.held.size === 0)) return;
+    if (closed || (!waiting && state.held.size === 0 && state.orphans.size === 0)) return;
     const delay = waiting && nextExpiryMs >= 0 ? Math.min(beatMs, nextExpiryMs + 1) : beatMs;
     const at = Date.now() + delay;
     if (state.timer !== undefined && state.timerAt <= at) return;
@@ -244,14 +338,17 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     state.timerAt = Number.POSITIVE_INFINITY;
     const waiting = [...state.waiters.values()].filter((w) => w.queued).map((w) => w.ticket);
     const held = [...state.held];
+    for (const ticket of state.orphans) leave(state, ticket);
     if (waiting.length === 0 && held.length === 0) return;
     let next = -1;
     try {
-      const [nextExpiry, granted] = (await call(state, HEARTBEAT, [waiting.length, ...waiting, ...held])) as [
+      const [nextExpiry, granted, head] = (await call(state, HEARTBEAT, [waiting.length, ...waiting, ...held])) as [
         number,
         string[],
+        string,
       ];
       next = nextExpiry;
+      state.head = head || undefined;
       for (const ticket of granted) {
         const waiter = state.waiters.get(ticket);
         if (waiter !== undefined) grant(state, waiter);
@@ -261,6 +358,16 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     }
     arm(state, next);
   }
+
+  // Redis unreachable or too slow: a caller waiting in its queue would wait for a grant that may
+  // never come (or never be heard of), so each waiter fails now with NETWORK, not sent.
+  health.onFailing(() => {
+    for (const state of states.values()) {
+      for (const waiter of [...state.waiters.values()]) {
+        cancel(state, waiter, health.error('Redis became unreachable or too slow while waiting for a slot'));
+      }
+    }
+  });
 
   function acquire(key: string, { max, signal }: { max: number; signal?: AbortSignal }): Promise<Release> {
     if (!(max >= 1)) {
@@ -273,6 +380,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = {
         ticket,
+        max,
         resolve,
         reject,
         signal,
@@ -281,6 +389,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
         inRedis: false,
         queued: false,
         settled: false,
+        parked: false,
       };
       state.waiters.set(ticket, waiter);
       if (signal) {
@@ -309,6 +418,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
       await Promise.allSettled([...leaving]);
       if (subscriber !== undefined) await quit(subscriber);
       if (owned) await quit(client);
+      health.stop();
     },
   };
 }

@@ -9,7 +9,9 @@ import { script } from '../script.js';
  * A ticket is "<max>|<instance>|<n>": the waiter's own max travels with it, as in the memory limiter.
  * Every script starts by dropping expired leases and tickets (a dead process's slot and place in
  * line come back) and ends by handing free slots to the head of the queue, publishing the granted
- * tickets on the key's channel.
+ * tickets on the key's channel as "<granted tickets, space-separated>><head>", where <head> is the
+ * ticket first in line after them (empty when nobody waits): a process whose own ticket is next
+ * in line then hands its next freed slot over itself (TRANSFER), without waiting for Redis.
  * KEYS: holders, queue, alive, seq. ARGV[1]: channel, ARGV[2]: lease (ms), then per script.
  */
 const PRELUDE = `
@@ -42,7 +44,13 @@ local function promote()
     redis.call('ZADD', holders, expiry, head)
     granted[#granted + 1] = head
   end
-  if #granted > 0 then redis.call('PUBLISH', channel, table.concat(granted, ' ')) end
+  if #granted > 0 then
+    redis.call('PUBLISH', channel, table.concat(granted, ' ') .. '>' .. (redis.call('ZRANGE', queue, 0, 0)[1] or ''))
+  end
+end
+
+local function head()
+  return redis.call('ZRANGE', queue, 0, 0)[1] or ''
 end
 
 local function tidy()
@@ -67,8 +75,9 @@ end
 
 /**
  * ARGV[3] ticket, ARGV[4] max, ARGV[5] maxQueue.
- * Returns {1, next} when granted at once, {0, next} when queued, {-1, queued} when the queue is full;
- * `next` is the time (ms) until the earliest lease runs out, or -1.
+ * Returns {1, next, head} when granted at once, {0, next, head} when queued, {-1, queued} when the
+ * queue is full; `next` is the time (ms) until the earliest lease runs out, or -1; `head` the
+ * ticket first in line (or '').
  */
 export const ACQUIRE = script(`${PRELUDE}
 local ticket, max, maxQueue = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -86,10 +95,13 @@ else
   enqueue(ticket)
 end
 tidy()
-return {state, nextExpiry()}
+return {state, nextExpiry(), head()}
 `);
 
-/** ARGV[3] ticket. Gives up a slot or a place in line (either, or none: release is idempotent). */
+/**
+ * ARGV[3] ticket. Gives up a slot or a place in line (either, or none: release is idempotent).
+ * Returns the ticket first in line (or '').
+ */
 export const LEAVE = script(`${PRELUDE}
 local ticket = ARGV[3]
 redis.call('ZREM', holders, ticket)
@@ -98,14 +110,33 @@ redis.call('ZREM', alive, ticket)
 purge()
 promote()
 tidy()
-return 1
+return head()
+`);
+
+/**
+ * ARGV[3] the ticket whose slot is handed over, ARGV[4] the ticket it goes to: a waiter of the
+ * same process that was first in line when the process freed the slot and gave it to that
+ * waiter at once. The slot changes hands, not number: the old ticket leaves, the new one holds
+ * (whether it was still in line, or already granted by a release elsewhere), and whatever is
+ * free goes on to the queue as in LEAVE. Returns {next, head}.
+ */
+export const TRANSFER = script(`${PRELUDE}
+local from, to = ARGV[3], ARGV[4]
+purge()
+redis.call('ZREM', holders, from)
+redis.call('ZREM', queue, to)
+redis.call('ZREM', alive, to)
+redis.call('ZADD', holders, now + leaseMs, to)
+promote()
+tidy()
+return {nextExpiry(), head()}
 `);
 
 /**
  * ARGV[3] n, then n waiting tickets, then held tickets. Renews them all. A held ticket that is
  * missing (Redis lost its data, or the process stalled past its lease) is put back: its request
  * is still in flight and counts. A waiting ticket that is missing queues again at the back.
- * Returns {next, granted}: the waiting tickets that hold a slot now (a missed message, or granted just now).
+ * Returns {next, granted, head}: the waiting tickets that hold a slot now (a missed message, or granted just now).
  */
 export const HEARTBEAT = script(`${PRELUDE}
 local n = tonumber(ARGV[3])
@@ -127,7 +158,7 @@ for i = 4, 3 + n do
   if redis.call('ZSCORE', holders, ARGV[i]) then granted[#granted + 1] = ARGV[i] end
 end
 tidy()
-return {nextExpiry(), granted}
+return {nextExpiry(), granted, head()}
 `);
 
 /** Returns {live leases, waiting tickets}. */

@@ -48,7 +48,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
   if (!(Number.isSafeInteger(leaseMs) && leaseMs >= 1)) {
     throw configError([{ path: 'leaseMs', message: 'must be an integer of at least 1' }]);
   }
-  const { client, owned, keyPrefix } = connect(options, 'redisStore');
+  const { client, owned, keyPrefix, health } = connect(options, 'redisStore');
   const prefix = options.prefix ?? DEFAULTS.prefix;
   const messages = `${prefix}{msg}:`;
   // Keys a script builds itself do not get the client's keyPrefix from ioredis: add it here.
@@ -158,6 +158,7 @@ export function redisStore(options: RedisStoreOptions = {}): RedisStore {
 
     async close() {
       if (owned) await quit(client);
+      health.stop();
     },
   };
 }
