@@ -109,16 +109,21 @@ describe('two processes racing callbacks against stale polls over one redisStore
         await sleep(Math.random() * 300);
         const target = new URL(url);
         target.port = String(ports[i % 2]);
-        const res = await fetch(target, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ message_id: messageId, status }),
-        });
-        await res.arrayBuffer();
-        return res.status;
+        // As a provider does, a callback answered 5xx is delivered again (a loaded machine may
+        // make Redis slower than the store's command bound).
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(target, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ message_id: messageId, status }),
+          });
+          await res.arrayBuffer();
+          if (res.status < 500 || attempt === 5) return res.status;
+          await sleep(50 * attempt);
+        }
       }),
     );
-    expect(answers.every((s) => s === 200)).toBe(true);
+    expect(answers.filter((s) => s !== 200)).toEqual([]);
     // Let polls in flight settle.
     await sleep(400);
 
