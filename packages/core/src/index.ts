@@ -29,6 +29,7 @@ export { REDACTED, redactText, reveal, Secret } from './secret.js';
 export type { DeliveryStatus, StatusUpdate } from './status.js';
 export { DELIVERY_STATUSES, isFinalStatus, isStatusAdvance, statusRank } from './status.js';
 export * from './store/index.js';
+export * from './telemetry/index.js';
 export { defaultStore } from './store/shared.js';
 export { DEFAULT_TRACKING } from './tracker/tracker.js';
 export * from './transport/index.js';
