@@ -245,6 +245,8 @@ export class Telemetry {
     const started = performance.now();
     const api = otelApi() as OtelApi;
     const messageId = parleyId(id);
+    // A poll is background work on the tracker's one timer: it belongs to no caller's trace.
+    const parent = operation === 'poll' ? api.ROOT_CONTEXT : api.context.active();
     const span = tracer?.startSpan(
       `${operation} ${this.#provider}`,
       {
@@ -255,7 +257,7 @@ export class Telemetry {
           ...(messageId !== undefined ? { 'messaging.message.id': messageId } : {}),
         },
       },
-      api.context.active(),
+      parent,
     );
     if (span) this.#statusSpans.add(span);
     const finish = (result: T | undefined, error?: unknown) => {
@@ -271,7 +273,7 @@ export class Telemetry {
         ...(code === undefined ? {} : { 'error.type': code }),
       });
     };
-    const inner = span ? () => api.context.with(api.trace.setSpan(api.context.active(), span), run) : run;
+    const inner = span ? () => api.context.with(api.trace.setSpan(parent, span), run) : run;
     return inner().then(
       (result) => {
         finish(result);
@@ -350,7 +352,7 @@ export class Telemetry {
       const ms = performance.now() - started;
       instruments?.waiting.add(-1, this.#base);
       instruments?.wait.record(ms / 1000, this.#base);
-      if (tracer) otelApi()?.trace.getActiveSpan()?.addEvent('parley.limiter.wait', { 'parley.wait_ms': ms });
+      if (tracer) this.#activeSpan()?.addEvent('parley.limiter.wait', { 'parley.wait_ms': ms });
     };
     return acquire().then(
       (release) => {
@@ -377,7 +379,7 @@ export class Telemetry {
       'parley.error.code': code,
     });
     if (this.#getTracer() !== undefined) {
-      otelApi()?.trace.getActiveSpan()?.addEvent('parley.retry', {
+      this.#activeSpan()?.addEvent('parley.retry', {
         'parley.retry.attempt': attempt,
         'parley.retry.delay_ms': delayMs,
         'parley.error.code': code,
@@ -399,7 +401,7 @@ export class Telemetry {
     }
     this.#getInstruments()?.statuses.add(1, { 'parley.provider': this.#provider, 'parley.status': update.status });
     if (this.#getTracer() === undefined) return;
-    const span = otelApi()?.trace.getActiveSpan();
+    const span = this.#activeSpan();
     if (span === undefined) return;
     const id = parleyId(update.id);
     span.addEvent('parley.status', {
@@ -415,7 +417,7 @@ export class Telemetry {
   /** A webhook call answered with an error: its code goes on the webhook span. */
   webhookFailed(error: unknown): void {
     if (this.#getTracer() === undefined) return;
-    const span = otelApi()?.trace.getActiveSpan();
+    const span = this.#activeSpan();
     if (span !== undefined && this.#statusSpans.has(span)) span.setAttribute('parley.error.code', codeOf(error));
   }
 
@@ -472,6 +474,15 @@ export class Telemetry {
         );
     };
     return call as WebhookHandler;
+  }
+
+  /**
+   * The span of the work under way, if it is still open: a timer set during a send (the
+   * tracker's) runs later in that send's context, whose span has ended by then.
+   */
+  #activeSpan(): Span | undefined {
+    const span = otelApi()?.trace.getActiveSpan();
+    return span?.isRecording() ? span : undefined;
   }
 
   /** ERROR status naming the code, and the code and delivery as attributes (never the message). */
