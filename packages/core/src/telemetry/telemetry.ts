@@ -141,9 +141,11 @@ export class Telemetry {
     // The API has no proxy meter provider: a provider registered later is picked up here.
     source ??= api.metrics.getMeterProvider();
     if (source !== this.#meterFrom) {
-      this.#instruments = createInstruments(
-        (source as MeterProviderLike).getMeter(SCOPE_NAME, packageVersion()) as Meter,
-      );
+      const provider = source as Partial<MeterProviderLike>;
+      this.#instruments =
+        typeof provider.getMeter === 'function'
+          ? createInstruments(provider.getMeter(SCOPE_NAME, packageVersion()) as Meter)
+          : undefined;
       this.#meterFrom = source;
     }
     return this.#instruments;
@@ -163,12 +165,11 @@ export class Telemetry {
       'messaging.operation.type': 'send',
       'parley.message.type': type,
     };
-    const api = otelApi() as OtelApi;
-    const span = tracer?.startSpan(
-      `send ${this.#provider}`,
-      { kind: SPAN_KIND.PRODUCER, attributes },
-      api.context.active(),
-    );
+    // A channel subscriber alone does not load the API.
+    const api = tracer === undefined ? undefined : (otelApi() as OtelApi);
+    const span =
+      api &&
+      tracer?.startSpan(`send ${this.#provider}`, { kind: SPAN_KIND.PRODUCER, attributes }, api.context.active());
     const finish = (result: T | undefined, error?: unknown) => {
       const code = result === undefined ? codeOf(error) : undefined;
       if (span) {
@@ -194,7 +195,7 @@ export class Telemetry {
         });
       }
     };
-    const inner = span ? () => api.context.with(api.trace.setSpan(api.context.active(), span), run) : run;
+    const inner = span && api ? () => api.context.with(api.trace.setSpan(api.context.active(), span), run) : run;
     if (!diag) {
       return inner().then(
         (result) => {
