@@ -8,7 +8,10 @@ export const STATUS_CHANNEL = 'parley:status';
 /** The name of the channel that hears every retry of a provider call. */
 export const RETRY_CHANNEL = 'parley:retry';
 
-/** A failure as the channels show it: the `ParleyError`'s code and kind, never its body or cause. */
+/**
+ * A failure as the channels show it: the `ParleyError`'s code and kind, never its message (a
+ * provider's words may quote the message back), body or cause.
+ */
 export interface ChannelError {
   readonly name: 'ParleyError';
   readonly code: string;

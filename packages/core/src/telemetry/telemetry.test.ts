@@ -416,7 +416,7 @@ describe('diagnostics channels', () => {
         error: {
           name: 'ParleyError',
           code: 'PROVIDER_REJECTED',
-          message: 'Rejected by the provider',
+          message: 'The send failed with PROVIDER_REJECTED (HTTP 400)',
           retryable: false,
           delivery: 'not_sent',
           httpStatus: 400,

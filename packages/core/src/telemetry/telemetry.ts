@@ -63,7 +63,7 @@ function codeOf(error: unknown): string {
   return error instanceof ParleyError ? error.code : 'INTERNAL';
 }
 
-function channelError(error: unknown, secrets: readonly string[]): ChannelError {
+function channelError(error: unknown): ChannelError {
   if (!(error instanceof ParleyError)) {
     return { name: 'ParleyError', code: 'INTERNAL', message: 'Unexpected failure', retryable: false };
   }
@@ -71,7 +71,8 @@ function channelError(error: unknown, secrets: readonly string[]): ChannelError 
   return {
     name: 'ParleyError',
     code: error.code,
-    message: redactText(error.message, secrets),
+    // Not the error's own message: a provider's words may quote the recipient or the text back.
+    message: `The send failed with ${error.code}${error.httpStatus !== undefined ? ` (HTTP ${error.httpStatus})` : ''}`,
     retryable: error.retryable,
     ...(error.delivery !== undefined ? { delivery: error.delivery } : {}),
     ...(error.httpStatus !== undefined ? { httpStatus: error.httpStatus } : {}),
@@ -221,7 +222,7 @@ export class Telemetry {
           },
           (error: unknown) => {
             finish(undefined, error);
-            context.error = channelError(error, this.#secrets);
+            context.error = channelError(error);
             sendChannel.error.publish(context);
             sendChannel.asyncStart.publish(context);
             sendChannel.asyncEnd.publish(context);
