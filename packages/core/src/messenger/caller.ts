@@ -25,7 +25,7 @@ export interface CallerDeps {
   /** Aborts waiting (in the limiter, between retries) when the messenger closes; never a request in flight. */
   readonly closing: AbortSignal;
   /** Spans, metrics and diagnostics channels of each attempt, slot wait and retry. */
-  readonly telemetry?: Telemetry;
+  readonly telemetry?: Telemetry | undefined;
 }
 
 const DAY_MS = 86_400_000;

@@ -84,7 +84,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #keepsRecords: boolean;
   readonly #idempotencyTtlMs: number;
-  readonly #telemetry: Telemetry;
+  readonly #telemetry: Telemetry | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
@@ -95,7 +95,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     this.provider = provider;
     this.capabilities = driver.capabilities;
     this.#driver = driver;
-    this.#telemetry = new Telemetry(provider, driver.secrets, options);
+    const telemetry = options.telemetry === false ? undefined : new Telemetry(provider, driver.secrets, options);
+    this.#telemetry = telemetry;
     this.#logger = logger;
     this.#now = options.now ?? Date.now;
     this.#idempotencyTtlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
@@ -111,7 +112,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       logger,
       now: this.#now,
       closing: this.#closing.signal,
-      telemetry: this.#telemetry,
+      telemetry,
     });
     const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
     const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;
@@ -123,7 +124,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         store: this.#store,
         hub: this.#hub,
         now: this.#now,
-        poll: (record) => this.#telemetry.status('poll', record.id, () => this.#poll(record)),
+        poll: (record) =>
+          telemetry ? telemetry.status('poll', record.id, () => this.#poll(record)) : this.#poll(record),
         onError: (error) => this.#emitError(error),
       });
       // A shared store may hold messages of this account that an earlier process accepted.
@@ -132,18 +134,17 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     const callbacks = driver.callbacks;
     const parseCallback = driver.parseCallback?.bind(driver);
     if (callbacks && parseCallback) {
-      this.webhook = this.#telemetry.webhook(
-        createWebhookHandler({
-          secret: callbacks.secret,
-          provider,
-          parse: parseCallback,
-          onStatus: (id, status) => this.#onCallback(id, status),
-          onError: (error) => {
-            this.#telemetry.webhookFailed(error);
-            this.#emitError(error);
-          },
-        }),
-      );
+      const webhook = createWebhookHandler({
+        secret: callbacks.secret,
+        provider,
+        parse: parseCallback,
+        onStatus: (id, status) => this.#onCallback(id, status),
+        onError: (error) => {
+          telemetry?.webhookFailed(error);
+          this.#emitError(error);
+        },
+      });
+      this.webhook = telemetry ? telemetry.webhook(webhook) : webhook;
     }
   }
 
@@ -152,12 +153,15 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     event: E,
     ...args: EventEmitter.EventArgs<MessengerEvents, E>
   ): boolean {
-    if (event === 'status') this.#telemetry.statusChanged(args[0] as StatusUpdate);
+    if (event === 'status') this.#telemetry?.statusChanged(args[0] as StatusUpdate);
     return super.emit(event, ...args);
   }
 
   send(message: Parameters<Messenger['send']>[0], options: SendOptions = {}): Promise<SendResult> {
-    return this.#track(this.#telemetry.send(message, () => this.#send(message, options)));
+    const telemetry = this.#telemetry;
+    return this.#track(
+      telemetry ? telemetry.send(message, () => this.#send(message, options)) : this.#send(message, options),
+    );
   }
 
   async #send(message: unknown, options: SendOptions): Promise<SendResult> {
@@ -234,7 +238,10 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   }
 
   getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {
-    return this.#track(this.#telemetry.status('getStatus', id, () => this.#getStatus(id, options)));
+    const telemetry = this.#telemetry;
+    return this.#track(
+      telemetry ? telemetry.status('getStatus', id, () => this.#getStatus(id, options)) : this.#getStatus(id, options),
+    );
   }
 
   async #getStatus(id: string, options: { signal?: AbortSignal }): Promise<StatusUpdate> {

@@ -433,6 +433,33 @@ describe('diagnostics channels', () => {
     }
   });
 
+  it('telemetry: false turns off spans, metrics and channels for one messenger', async () => {
+    otel = createOtel();
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'k' },
+      {
+        providers: [refusingProvider(NONE)],
+        transport: createFakeTransport(answers(429, 200)),
+        store: memoryStore(),
+        limiter: memoryLimiter(),
+        tracerProvider: otel.tracerProvider,
+        meterProvider: otel.meterProvider,
+        telemetry: false,
+      },
+    );
+    open.push(messenger);
+    const recorded = recordChannels();
+    try {
+      const { id } = await messenger.send(TEXT);
+      await messenger.getStatus(id);
+    } finally {
+      recorded.stop();
+    }
+    expect(otel.spans()).toEqual([]);
+    expect((await otel.metrics()).scopeMetrics).toEqual([]);
+    expect(recorded.messages).toEqual([]);
+  });
+
   it('publish with no OpenTelemetry provider at all', async () => {
     const transport = createFakeTransport(answers(200));
     const messenger = createMessenger(

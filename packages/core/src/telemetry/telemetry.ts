@@ -29,8 +29,12 @@ export interface MeterProviderLike {
 
 /** Where a messenger's spans and metrics go; by default the global providers of `@opentelemetry/api`. */
 export interface TelemetryOptions {
+  /** Spans go here instead of the global tracer provider. */
   readonly tracerProvider?: TracerProviderLike;
+  /** Metrics go here instead of the global meter provider. */
   readonly meterProvider?: MeterProviderLike;
+  /** `false`: this messenger makes no spans, no metrics and no diagnostics-channel messages. Default `true`. */
+  readonly telemetry?: boolean;
 }
 
 interface Instruments {
