@@ -114,6 +114,9 @@ export class Telemetry {
   readonly #statusSpans = new WeakSet<Span>();
   readonly #urls = new Map<string, Attributes>();
   readonly #base: Attributes;
+  readonly #sendName: string;
+  /** The send span's first attributes, per message type (the SDK copies them). */
+  readonly #sendAttributesOf = new Map<string, Attributes>();
 
   constructor(provider: string, secrets: readonly string[], options: TelemetryOptions = {}) {
     this.#provider = provider;
@@ -121,6 +124,7 @@ export class Telemetry {
     this.#tracerProvider = options.tracerProvider;
     this.#meterProvider = options.meterProvider;
     this.#base = { 'messaging.system': provider, 'parley.provider': provider };
+    this.#sendName = `send ${provider}`;
   }
 
   /** The tracer, or undefined while there is no tracer provider to use. */
@@ -156,6 +160,20 @@ export class Telemetry {
     return this.#instruments;
   }
 
+  #sendAttributes(type: string): Attributes {
+    let attributes = this.#sendAttributesOf.get(type);
+    if (attributes === undefined) {
+      attributes = {
+        ...this.#base,
+        'messaging.operation.name': 'send',
+        'messaging.operation.type': 'send',
+        'parley.message.type': type,
+      };
+      this.#sendAttributesOf.set(type, attributes);
+    }
+    return attributes;
+  }
+
   /** Wraps one `send`: the `send {provider}` span, the send metrics and the `parley:send` channel. */
   send<T extends { readonly id: string }>(message: unknown, run: () => Promise<T>): Promise<T> {
     const tracer = this.#getTracer();
@@ -164,17 +182,15 @@ export class Telemetry {
     if (tracer === undefined && instruments === undefined && !diag) return run();
     const type = messageTypeOf(message);
     const started = performance.now();
-    const attributes: Attributes = {
-      ...this.#base,
-      'messaging.operation.name': 'send',
-      'messaging.operation.type': 'send',
-      'parley.message.type': type,
-    };
     // A channel subscriber alone does not load the API.
     const api = tracer === undefined ? undefined : (otelApi() as OtelApi);
     const span =
       api &&
-      tracer?.startSpan(`send ${this.#provider}`, { kind: SPAN_KIND.PRODUCER, attributes }, api.context.active());
+      tracer?.startSpan(
+        this.#sendName,
+        { kind: SPAN_KIND.PRODUCER, attributes: this.#sendAttributes(type) },
+        api.context.active(),
+      );
     const finish = (result: T | undefined, error?: unknown) => {
       const code = result === undefined ? codeOf(error) : undefined;
       if (span) {
@@ -317,18 +333,9 @@ export class Telemetry {
     if (tracer === undefined) return run();
     const api = otelApi() as OtelApi;
     const method = METHODS.has(request.method) ? request.method : '_OTHER';
-    const span = tracer.startSpan(
-      method,
-      {
-        kind: SPAN_KIND.CLIENT,
-        attributes: {
-          'http.request.method': method,
-          ...this.#urlAttributes(request.url),
-          ...(attempt > 1 ? { 'http.request.resend_count': attempt - 1 } : {}),
-        },
-      },
-      api.context.active(),
-    );
+    const first = this.#requestAttributes(method, request.url);
+    const attributes = attempt > 1 ? { ...first, 'http.request.resend_count': attempt - 1 } : first;
+    const span = tracer.startSpan(method, { kind: SPAN_KIND.CLIENT, attributes }, api.context.active());
     return run().then(
       (response) => {
         span.setAttribute('http.response.status_code', response.status);
@@ -407,7 +414,8 @@ export class Telemetry {
     }
     this.#getInstruments()?.statuses.add(1, { 'parley.provider': this.#provider, 'parley.status': update.status });
     if (this.#getTracer() === undefined) return;
-    const span = this.#activeSpan();
+    // `accepted` comes with the send (or the webhook call) that made it: no event of its own.
+    const span = update.status === 'accepted' ? undefined : this.#activeSpan();
     if (span === undefined) return;
     const id = parleyId(update.id);
     span.addEvent('parley.status', {
@@ -500,23 +508,25 @@ export class Telemetry {
     span.setStatus({ code: STATUS_ERROR, message: code });
   }
 
-  /** `server.address`, `server.port` and `url.full` without credentials, query or fragment. */
-  #urlAttributes(url: string): Attributes {
-    let attributes = this.#urls.get(url);
+  /** The method, `server.address`, `server.port` and `url.full` without credentials, query or fragment. */
+  #requestAttributes(method: string, url: string): Attributes {
+    const key = `${method} ${url}`;
+    let attributes = this.#urls.get(key);
     if (attributes === undefined) {
       try {
         const parsed = new URL(url);
         const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
         attributes = {
+          'http.request.method': method,
           'server.address': parsed.hostname,
           'server.port': port,
           'url.full': redactText(`${parsed.protocol}//${parsed.host}${parsed.pathname}`, this.#secrets),
         };
       } catch {
-        attributes = {};
+        attributes = { 'http.request.method': method };
       }
       if (this.#urls.size >= 64) this.#urls.clear();
-      this.#urls.set(url, attributes);
+      this.#urls.set(key, attributes);
     }
     return attributes;
   }
