@@ -1,4 +1,6 @@
-import { metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DiagLogLevel, diag, metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyError } from '../errors/ParleyError.js';
 import { memoryLimiter } from '../limiter/memory.js';
@@ -201,11 +203,20 @@ describe('send spans', () => {
 
 describe('status spans', () => {
   it('a poll: a root CLIENT span with its HTTP attempt, the status it found and the message id', async () => {
+    const warnings: string[] = [];
+    const record = (message: string) => warnings.push(message);
+    diag.setLogger(
+      { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} },
+      DiagLogLevel.WARN,
+    );
     const { messenger } = setup(answers(200), POLL);
     const delivered = waitForStatus(messenger, 'delivered');
     const { id } = await messenger.send(TEXT);
     await delivered;
     await new Promise((r) => setImmediate(r));
+    diag.disable();
+    // The poll ran on a timer set during the send: nothing was added to that send's ended span.
+    expect(warnings).toEqual([]);
 
     const spans = otel.spans();
     expect(spanTree(spans)).toEqual([
@@ -288,6 +299,37 @@ describe('status spans', () => {
     expect(ok?.status.code).toBe(SpanStatusCode.UNSET);
     expect(refused?.attributes).toMatchObject({ 'http.response.status_code': 401, 'parley.error.code': 'AUTH' });
     expect(refused?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'HTTP 401' });
+  });
+});
+
+describe('webhook, Node form', () => {
+  it('ends the span when the response closes, with its status code', async () => {
+    const { messenger } = setup(answers(200), HOOK, { callbackUrl: HOOK_URL, webhookSecret: HOOK_SECRET });
+    const { id } = await messenger.send(TEXT);
+    otel.exporter.reset();
+    const server = createServer((req, res) => messenger.webhook?.(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const signed = new URL(signCallbackUrl(HOOK_URL, id, HOOK_SECRET));
+      const res = await fetch(`http://127.0.0.1:${port}/hook${signed.search}`, {
+        method: 'POST',
+        body: '{"status":"read"}',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      while (otel.spans().length === 0) await new Promise((r) => setImmediate(r));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const [span] = otel.spans();
+    expect(span?.name).toBe('webhook fake');
+    expect(span?.attributes).toMatchObject({
+      'http.response.status_code': 200,
+      'messaging.message.id': id,
+      'parley.status': 'read',
+    });
   });
 });
 
