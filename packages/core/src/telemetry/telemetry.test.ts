@@ -199,6 +199,19 @@ describe('send spans', () => {
     const sent = points(await otel.metrics(), 'messaging.client.sent.messages');
     expect(sent.map((p) => p.value)).toEqual([1]);
   });
+  it('a broken global registration (no getTracer, no getMeter) does not break sends', async () => {
+    const key = Symbol.for('opentelemetry.js.api.1');
+    const globals = (globalThis as Record<symbol, Record<string, unknown>>)[key] as Record<string, unknown>;
+    const { messenger } = setup(answers(200), NONE, {}, true);
+    globals.trace = {};
+    globals.metrics = {};
+    try {
+      await expect(messenger.send(TEXT)).resolves.toMatchObject({ status: 'accepted' });
+    } finally {
+      delete globals.trace;
+      delete globals.metrics;
+    }
+  });
 });
 
 describe('status spans', () => {

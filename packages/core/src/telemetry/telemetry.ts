@@ -135,7 +135,11 @@ export class Telemetry {
     if (api === undefined) return undefined;
     source ??= api.trace.getTracerProvider();
     if (source !== this.#tracerFrom) {
-      this.#tracer = (source as TracerProviderLike).getTracer(SCOPE_NAME, packageVersion()) as Tracer;
+      const provider = source as Partial<TracerProviderLike>;
+      this.#tracer =
+        typeof provider.getTracer === 'function'
+          ? (provider.getTracer(SCOPE_NAME, packageVersion()) as Tracer)
+          : undefined;
       this.#tracerFrom = source;
     }
     return this.#tracer;
