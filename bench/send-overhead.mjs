@@ -17,8 +17,10 @@
  * into the SDK as an application sets it up (a global BasicTracerProvider with a batch processor
  * whose exporter drops everything, and the AsyncLocalStorage context manager), and is compared
  * with `messengerTodaySdk`, the same setup with `telemetry: false`: what turning Parley's tracing
- * on costs (target: at most 5 %). The context manager's own cost (async hooks on every promise
- * of the process, Parley's or not) is in both, and shows in `messengerTodaySdk` vs `messengerToday`.
+ * on costs (target: at most 5 %). Both send from inside an active context, as a request handler
+ * of an instrumented server does, so the context manager's own cost (AsyncLocalStorage on every
+ * promise of the process, Parley's or not) is in both; it shows in `messengerTodaySdk` vs
+ * `messengerToday`.
  */
 import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -147,7 +149,8 @@ function underSdk(extra) {
     trace.setGlobalTracerProvider(tracerProvider);
     const instance = messengerVariant(undefined, extra)();
     return {
-      send: instance.send,
+      // Called, as in an instrumented server, with a context active (so AsyncLocalStorage is on).
+      send: () => context.with(context.active(), instance.send),
       async close() {
         await instance.close();
         await tracerProvider.shutdown();
