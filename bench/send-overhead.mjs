@@ -10,9 +10,23 @@
  * itself done (check the recipient with libphonenumber-js, make a unique 128-bit id, build the
  * JSON body, put a time limit on the request, read the provider's id from the answer). That
  * ceiling is what the messenger's ratio should be judged against.
+ *
+ * Telemetry: `messengerToday` is the messenger with `telemetry: false`, which skips every
+ * telemetry hook (the send path as it was before OpenTelemetry support). Against it, the default
+ * messenger with no tracer registered (`messenger`) may lose at most 1 %. `messengerTraced` traces
+ * into the SDK as an application sets it up (a global BasicTracerProvider with a batch processor
+ * whose exporter drops everything, and the AsyncLocalStorage context manager), and is compared
+ * with `messengerTodaySdk`, the same setup with `telemetry: false`: what turning Parley's tracing
+ * on costs (target: at most 5 %). Both send from inside an active context, as a request handler
+ * of an instrumented server does, so the context manager's own cost (AsyncLocalStorage on every
+ * promise of the process, Parley's or not) is in both; it shows in `messengerTodaySdk` vs
+ * `messengerToday`.
  */
 import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { decisionTelecom } from '@parley/adapter-decisiontelecom';
 import { createMessenger, fetchTransport, memoryStore, normalizePhone } from '@parley/core';
 import { request } from 'undici';
@@ -105,15 +119,45 @@ async function minimalClient() {
   }
 }
 
-function messengerVariant(makeTransport) {
+function messengerVariant(makeTransport, extra = {}) {
   return () => {
     const messenger = createMessenger(
       { provider: 'decisiontelecom', apiKey: API_KEY, sender: 'Acme', baseUrl, tracking: false },
-      { providers: [decisionTelecom], store: memoryStore(), ...(makeTransport ? { transport: makeTransport() } : {}) },
+      {
+        providers: [decisionTelecom],
+        store: memoryStore(),
+        ...(makeTransport ? { transport: makeTransport() } : {}),
+        ...extra,
+      },
     );
     return {
       send: () => messenger.send({ type: 'text', to: phones[nextIndex()], text: 'Hola' }),
       close: () => messenger.close(),
+    };
+  };
+}
+
+/** An exporter that drops every span: what is measured is Parley's instrumentation and the SDK. */
+const dropExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+
+/** A messenger in an application that set up the OpenTelemetry SDK, for the rounds of this variant only. */
+function underSdk(extra) {
+  return () => {
+    const contextManager = new AsyncLocalStorageContextManager();
+    context.setGlobalContextManager(contextManager);
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropExporter)] });
+    trace.setGlobalTracerProvider(tracerProvider);
+    const instance = messengerVariant(undefined, extra)();
+    return {
+      // Called, as in an instrumented server, with a context active (so AsyncLocalStorage is on).
+      send: () => context.with(context.active(), instance.send),
+      async close() {
+        await instance.close();
+        await tracerProvider.shutdown();
+        trace.disable();
+        context.disable();
+        contextManager.disable();
+      },
     };
   };
 }
@@ -124,6 +168,9 @@ const variants = {
   minimal: () => ({ send: minimalClient, close: async () => {} }),
   rawFetch: () => ({ send: rawFetch, close: async () => {} }),
   messengerFetch: messengerVariant(() => fetchTransport()),
+  messengerToday: messengerVariant(undefined, { telemetry: false }),
+  messengerTodaySdk: underSdk({ telemetry: false }),
+  messengerTraced: underSdk({}),
 };
 
 /** One round of `ms` of sends through a fresh instance of a variant: messages per second and CPU µs per message. */
@@ -207,6 +254,41 @@ report({
     target: `reported (msg/s vs the minimal correct client)`,
     pass: true,
     digits: 0,
+  }),
+  'send-overhead.no-tracer-vs-today': entry({
+    value: rate.messenger,
+    baseline: rate.messengerToday,
+    target: 'ratio ≥ 0.99 (msg/s, no tracer registered vs telemetry: false)',
+    pass: rate.messenger / rate.messengerToday >= 0.99,
+    digits: 0,
+  }),
+  'send-overhead.sdk-tracer-vs-today': entry({
+    value: rate.messengerTraced,
+    baseline: rate.messengerTodaySdk,
+    target: 'ratio ≥ 0.95 (msg/s, SDK set up, tracing vs telemetry: false)',
+    pass: rate.messengerTraced / rate.messengerTodaySdk >= 0.95,
+    digits: 0,
+  }),
+  'send-overhead.sdk-context-manager': entry({
+    value: rate.messengerTodaySdk,
+    baseline: rate.messengerToday,
+    target: 'reported (msg/s, telemetry: false, with vs without the SDK and its context manager)',
+    pass: true,
+    digits: 0,
+  }),
+  'send-overhead.cpu-no-tracer-vs-today': entry({
+    value: cpu.messenger,
+    baseline: cpu.messengerToday,
+    target: 'reported (client CPU µs per send, no tracer vs telemetry: false)',
+    pass: true,
+    digits: 1,
+  }),
+  'send-overhead.cpu-sdk-tracer-vs-today': entry({
+    value: cpu.messengerTraced,
+    baseline: cpu.messengerTodaySdk,
+    target: 'reported (client CPU µs per send, SDK tracer vs telemetry: false)',
+    pass: true,
+    digits: 1,
   }),
   'send-overhead.cpu-per-send': entry({
     value: cpu.messenger,

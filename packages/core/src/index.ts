@@ -30,6 +30,7 @@ export type { DeliveryStatus, StatusUpdate } from './status.js';
 export { DELIVERY_STATUSES, isFinalStatus, isStatusAdvance, statusRank } from './status.js';
 export * from './store/index.js';
 export { defaultStore } from './store/shared.js';
+export * from './telemetry/index.js';
 export { DEFAULT_TRACKING } from './tracker/tracker.js';
 export * from './transport/index.js';
 export * from './webhook/index.js';

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { ProviderDriver, ProviderRequest } from '../provider.js';
 import { runWithRetry } from '../retry/run.js';
 import type { Store } from '../store/types.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Transport, TransportResponse } from '../transport/types.js';
 
 export interface CallOptions {
@@ -23,6 +24,8 @@ export interface CallerDeps {
   readonly now: () => number;
   /** Aborts waiting (in the limiter, between retries) when the messenger closes; never a request in flight. */
   readonly closing: AbortSignal;
+  /** Spans, metrics and diagnostics channels of each attempt, slot wait and retry. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -37,16 +40,18 @@ export class ProviderCaller {
   call<T>(request: ProviderRequest, parse: (response: TransportResponse) => T, options: CallOptions): Promise<T> {
     const { driver, logger } = this.deps;
     const waitSignal = options.signal ? AbortSignal.any([options.signal, this.deps.closing]) : this.deps.closing;
-    return runWithRetry(() => this.attempt(request, parse, options.signal, waitSignal), {
+    return runWithRetry((n) => this.attempt(request, parse, options.signal, waitSignal, n), {
       isSend: options.isSend,
       signal: waitSignal,
       ...(driver.maxAttempts !== undefined ? { policy: { maxAttempts: driver.maxAttempts } } : {}),
-      onRetry: (error, attempt, delayMs) =>
+      onRetry: (error, attempt, delayMs) => {
+        this.deps.telemetry?.retry(options.isSend ? 'send' : 'status', error, attempt, delayMs);
         logger.debug(`retrying ${this.deps.provider} call`, {
           attempt,
           delayMs,
           code: error instanceof ParleyError ? error.code : undefined,
-        }),
+        });
+      },
     });
   }
 
@@ -55,8 +60,11 @@ export class ProviderCaller {
     parse: (response: TransportResponse) => T,
     signal: AbortSignal | undefined,
     waitSignal: AbortSignal,
+    n = 1,
   ): Promise<T> {
-    const { driver, limiter, transport } = this.deps;
+    const { driver } = this.deps;
+    const limiter = this.deps.telemetry?.observeLimiter(this.deps.limiter) ?? this.deps.limiter;
+    const transport = this.deps.telemetry?.observeTransport(this.deps.transport, n) ?? this.deps.transport;
     const release = driver.concurrency
       ? await limiter.acquire(driver.concurrency.key, { max: driver.concurrency.max, signal: waitSignal })
       : undefined;

@@ -16,6 +16,7 @@ import type { StatusUpdate } from '../status.js';
 import { memoryStore } from '../store/memory.js';
 import { defaultStore } from '../store/shared.js';
 import type { MessageRecord, Store } from '../store/types.js';
+import { Telemetry, type TelemetryOptions } from '../telemetry/telemetry.js';
 import { StatusHub } from '../tracker/hub.js';
 import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
 import type { Transport } from '../transport/types.js';
@@ -30,7 +31,7 @@ import { finalizeError } from './redact-error.js';
 import { redactingLogger } from './redacting-logger.js';
 import type { Messenger, MessengerEvents, SendOptions, SendResult } from './types.js';
 
-export interface CreateMessengerOptions {
+export interface CreateMessengerOptions extends TelemetryOptions {
   /** The provider definitions to choose from, e.g. `[decisionTelecom, wolkvox]`. */
   readonly providers: readonly ProviderDefinition[];
   /** Where all HTTP goes. Default: `undiciTransport()`, owned and closed by the messenger. */
@@ -95,6 +96,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #keepsRecords: boolean;
   readonly #idempotencyTtlMs: number;
+  readonly #telemetry: Telemetry | undefined;
   #closed: Promise<void> | undefined;
 
   constructor(
@@ -111,6 +113,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     this.provider = provider;
     this.capabilities = driver.capabilities;
     this.#driver = driver;
+    const telemetry = options.telemetry === false ? undefined : new Telemetry(provider, driver.secrets, options);
+    this.#telemetry = telemetry;
     this.#logger = logger;
     this.#secrets = secrets;
     this.#now = options.now ?? Date.now;
@@ -127,6 +131,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       logger,
       now: this.#now,
       closing: this.#closing.signal,
+      telemetry,
     });
     const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
     const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;
@@ -145,7 +150,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         store: this.#store,
         hub: this.#hub,
         now: this.#now,
-        poll: (record) => this.#poll(record),
+        poll: (record) =>
+          telemetry ? telemetry.status('poll', record.id, () => this.#poll(record)) : this.#poll(record),
         onError: (error) => this.#emitError(error),
       });
       // A shared store may hold messages of this account that an earlier process accepted.
@@ -154,18 +160,34 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     const callbacks = driver.callbacks;
     const parseCallback = driver.parseCallback?.bind(driver);
     if (callbacks && parseCallback) {
-      this.webhook = createWebhookHandler({
+      const webhook = createWebhookHandler({
         secret: callbacks.secret,
         provider,
         parse: parseCallback,
         onStatus: (id, status) => this.#onCallback(id, status),
-        onError: (error) => this.#emitError(error),
+        onError: (error) => {
+          telemetry?.webhookFailed(error);
+          this.#emitError(error);
+        },
       });
+      this.webhook = telemetry ? telemetry.webhook(webhook) : webhook;
     }
   }
 
+  /** Every `status` event, wherever it is emitted, also goes to the telemetry. */
+  override emit<E extends EventEmitter.EventNames<MessengerEvents>>(
+    event: E,
+    ...args: EventEmitter.EventArgs<MessengerEvents, E>
+  ): boolean {
+    if (event === 'status') this.#telemetry?.statusChanged(args[0] as StatusUpdate);
+    return super.emit(event, ...args);
+  }
+
   send(message: Parameters<Messenger['send']>[0], options: SendOptions = {}): Promise<SendResult> {
-    return this.#track(this.#send(message, options));
+    const telemetry = this.#telemetry;
+    return this.#track(
+      telemetry ? telemetry.send(message, () => this.#send(message, options)) : this.#send(message, options),
+    );
   }
 
   async #send(message: unknown, options: SendOptions): Promise<SendResult> {
@@ -250,7 +272,10 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   }
 
   getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {
-    return this.#track(this.#getStatus(id, options));
+    const telemetry = this.#telemetry;
+    return this.#track(
+      telemetry ? telemetry.status('getStatus', id, () => this.#getStatus(id, options)) : this.#getStatus(id, options),
+    );
   }
 
   async #getStatus(id: string, options: { signal?: AbortSignal }): Promise<StatusUpdate> {
