@@ -23,17 +23,24 @@ writeFileSync(
 `,
 );
 const register = join(dir, 'register.mjs');
-writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+writeFileSync(
+  register,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Imports `specifier` in a plain `node` process (no vitest reachable) and runs `body` there. */
 async function plainNode(specifier: string, body: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const script = `const kit = await import(${JSON.stringify(specifier)});\n${body}`;
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', register, '--input-type=module', '-e', script], {
-      cwd: CORE,
-      env: { PATH: process.env.PATH ?? '' },
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', register, '--input-type=module', '-e', script],
+      {
+        cwd: CORE,
+        env: { PATH: process.env.PATH ?? '' },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -56,7 +63,13 @@ await m.close();`,
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout);
     expect(out).toMatchObject({ sent: 1, t: 'function' });
-    expect(out.keys).toEqual(['FAKE_BASE_URL', 'createFakeMessenger', 'createFakeTransport', 'fakeProvider', 'jsonResponse']);
+    expect(out.keys).toEqual([
+      'FAKE_BASE_URL',
+      'createFakeMessenger',
+      'createFakeTransport',
+      'fakeProvider',
+      'jsonResponse',
+    ]);
   });
 
   it('makes vitest unresolvable there (the vitest subpath fails to load)', async () => {
