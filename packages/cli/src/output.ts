@@ -23,8 +23,9 @@ const CLEAR_LINE = '\r\x1b[2K';
 
 /**
  * What `--wait` prints. Each status goes to stdout once, as one line (a JSON object with
- * `--json`). While waiting on a terminal, a live spinner line goes to stderr, never to stdout,
- * so stdout stays clean for a pipe or a JSON reader; it is cleared before each stdout line.
+ * `--json`). While waiting on a terminal (stdout and stderr both), a live spinner line goes to
+ * stderr, never to stdout, so stdout stays clean for a JSON reader; it is cleared before each
+ * stdout line.
  */
 export class Progress {
   private frame = 0;
@@ -37,7 +38,9 @@ export class Progress {
     private readonly io: Io,
     private readonly json: boolean,
   ) {
-    this.live = io.stderr.isTTY === true;
+    // Only when a person watches both: with stdout piped on, the next program's output would land
+    // on the terminal in the middle of the spinner line.
+    this.live = io.stderr.isTTY === true && io.stdout.isTTY === true;
   }
 
   status(update: StatusUpdate): void {

@@ -32,8 +32,9 @@ afterAll(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function run(args: string[]) {
+async function run(args: string[], piped = false) {
   const stdout = terminal();
+  if (piped) (stdout as { isTTY?: boolean }).isTTY = undefined;
   const stderr = terminal();
   const io: Io = { env: {}, stdout, stderr, interrupted: new Promise(() => {}) };
   const code = await main(['send', '--dsn', dsn, '--to', '573001234567', '--text', 'x', '--state', state, ...args], io);
@@ -64,5 +65,12 @@ describe('parley send --wait on a terminal', () => {
     expect(new Set(lines).size).toBe(lines.length);
     expect(lines.at(-1)).toMatch(/read \(provider status 7\), final$/);
     expect(stderr).toMatch(/waiting: /);
+  });
+
+  it('draws no spinner when stdout goes on to another program', async () => {
+    const { code, stdout, stderr } = await run(['--wait', '--json'], true);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) as string).status).toMatchObject({ final: true });
+    expect(stderr).toBe('');
   });
 });
