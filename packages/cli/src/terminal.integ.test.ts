@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function run(args: string[], piped = false) {
   const stdout = terminal();
-  if (piped) (stdout as { isTTY?: boolean }).isTTY = undefined;
+  if (piped) Reflect.deleteProperty(stdout, 'isTTY');
   const stderr = terminal();
   const io: Io = { env: {}, stdout, stderr, interrupted: new Promise(() => {}) };
   const code = await main(['send', '--dsn', dsn, '--to', '573001234567', '--text', 'x', '--state', state, ...args], io);
