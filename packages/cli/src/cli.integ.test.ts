@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -407,6 +407,14 @@ describe('parley keeps its state across runs', () => {
 });
 
 describe('the committed bin file', () => {
+  it('is what package.json names, so pnpm links it at install, before any build', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.bin.parley).toBe('./bin/parley.js');
+    expect(pkg.files).toContain('bin');
+    expect(fileURLToPath(new URL(`../${pkg.bin.parley}`, import.meta.url))).toBe(BIN);
+    expect(existsSync(BIN)).toBe(true);
+  });
+
   it('says what to do when the CLI is not built yet', async () => {
     const pkg = mkdtempSync(join(tmpdir(), 'parley-cli-unbuilt-'));
     try {
