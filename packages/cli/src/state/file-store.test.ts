@@ -11,8 +11,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MessageRecord } from '@parley/core';
+import { memoryStore } from '@parley/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fileStore } from './file-store.js';
+import { fileStore, fileStoreOver } from './file-store.js';
 import { stateDir } from './open.js';
 
 let root: string;
@@ -61,6 +62,21 @@ describe('fileStore', () => {
     expect((await fileStore(dir).getMessage('pm_a'))?.status).toBe('delivered');
     await later.deleteMessage('pm_a');
     expect(await fileStore(dir).getMessage('pm_a')).toBeUndefined();
+  });
+
+  it('writes what a Store method it does not know changed in a message (one core adds later)', async () => {
+    const memory = memoryStore();
+    const advance = async (id: string) => {
+      const r = await memory.getMessage(id);
+      if (r === undefined) return false;
+      await memory.putMessage({ ...r, status: 'delivered' }, DAY);
+      return true;
+    };
+    const store = fileStoreOver(Object.assign(memory, { advance }), dir) as unknown as { advance: typeof advance };
+    await fileStore(dir).putMessage(record('pm_n'), DAY); // an earlier run's record, on disk only
+    await (store as unknown as ReturnType<typeof fileStore>).getMessage('pm_n');
+    expect(await store.advance('pm_n')).toBe(true);
+    expect((await fileStore(dir).getMessage('pm_n'))?.status).toBe('delivered');
   });
 
   it('does not rewrite a record whose kept fields did not change', async () => {

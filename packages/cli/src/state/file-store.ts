@@ -11,6 +11,8 @@ export interface FileStoreOptions {
   readonly lockTimeoutMs?: number;
 }
 
+/** How long a record kept by a method that gives no expiry lives (the library's tracking age). */
+const DEFAULT_RECORD_TTL_MS = 86_400_000;
 /** Expired files are looked for at most this often. */
 const SWEEP_EVERY_MS = 3_600_000;
 
@@ -66,9 +68,17 @@ function persisted(record: MessageRecord): Persisted {
  * to `memory` (methods of core's `memoryStore` that are not overridden here are delegated as is).
  */
 export function fileStore(dir: string, options: FileStoreOptions = {}): Store & { close(): Promise<void> } {
+  return fileStoreOver(memoryStore(options.now ? { now: options.now } : {}), dir, options);
+}
+
+/** `fileStore` over a given in-memory store (for tests: one with a method this file does not know). */
+export function fileStoreOver(
+  memory: Store & { close(): Promise<void> },
+  dir: string,
+  options: FileStoreOptions = {},
+): Store & { close(): Promise<void> } {
   const now = options.now ?? Date.now;
   const lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
-  const memory = memoryStore({ now });
   const messagesDir = join(dir, 'messages');
   const valuesDir = join(dir, 'values');
   const lockFile = join(dir, 'lock');
@@ -181,16 +191,25 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): Store & 
     await sweep().catch(() => undefined);
   }
 
-  return {
+  /** Writes the kept fields of a message that memory holds, if they changed since last written. */
+  async function persist(id: string, ttlMs?: number): Promise<void> {
+    const record = await memory.getMessage(id);
+    if (record === undefined) return;
+    const kept = JSON.stringify(persisted(record));
+    if (written.get(id) === kept) return;
+    const file = join(messagesDir, fileName(id));
+    const ttl = ttlMs ?? Math.max(1, ((await readEntry(file))?.x ?? now() + DEFAULT_RECORD_TTL_MS) - now());
+    await locked(() => writeEntry(file, persisted(record), ttl));
+    written.set(id, kept);
+    await afterWrite();
+  }
+
+  const store: Store & { close(): Promise<void> } = {
     ...memory,
 
     async putMessage(record, ttlMs) {
       await memory.putMessage(record, ttlMs);
-      const kept = JSON.stringify(persisted(record));
-      if (written.get(record.id) === kept) return;
-      await locked(() => writeEntry(join(messagesDir, fileName(record.id)), persisted(record), ttlMs));
-      written.set(record.id, kept);
-      await afterWrite();
+      await persist(record.id, ttlMs);
     },
 
     async getMessage(id) {
@@ -199,6 +218,8 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): Store & 
       const entry = await readEntry<Persisted>(join(messagesDir, fileName(id)));
       if (entry === undefined || entry.v.id !== id) return undefined;
       written.set(id, JSON.stringify(entry.v));
+      // Known to memory from now on, so that methods delegated to it see the record too.
+      await memory.putMessage({ ...entry.v }, Math.max(1, entry.x - now()));
       return { ...entry.v };
     },
 
@@ -235,4 +256,19 @@ export function fileStore(dir: string, options: FileStoreOptions = {}): Store & 
       written.clear();
     },
   };
+  // A Store method this file does not know yet runs on memory; if it took a message id and changed
+  // that message, the change is written too, so a later run still sees it.
+  const own = new Set(Object.keys(store).filter((k) => store[k as keyof Store] !== memory[k as keyof Store]));
+  for (const key of Object.keys(memory) as (keyof Store)[]) {
+    const method = memory[key];
+    if (own.has(key) || typeof method !== 'function') continue;
+    Object.assign(store, {
+      [key]: async (...args: unknown[]) => {
+        const result = await (method as (...a: unknown[]) => unknown).apply(memory, args);
+        if (typeof args[0] === 'string') await persist(args[0]);
+        return result;
+      },
+    });
+  }
+  return store;
 }
