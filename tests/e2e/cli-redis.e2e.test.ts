@@ -20,8 +20,8 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'parley-cli-redis-'));
 });
 afterAll(async () => {
-  await sim.close();
-  rmSync(home, { recursive: true, force: true });
+  await sim?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
 });
 
 async function parley(args: string[]) {

@@ -177,7 +177,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('README examples', () => {
