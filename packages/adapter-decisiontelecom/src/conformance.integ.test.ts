@@ -1,5 +1,5 @@
 import { createMessenger, type DeliveryStatus } from '@parley/core';
-import { describeMessengerConformance } from '@parley/core/testing';
+import { describeMessengerConformance } from '@parley/core/testing/vitest';
 import { basicToken } from './auth.js';
 import { decisionTelecom } from './provider.js';
 import { startFakeDecisionTelecom } from './test-support/fake-decisiontelecom.js';

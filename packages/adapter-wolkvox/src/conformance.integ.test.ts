@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createMessenger, memoryStore, type OutboundMessage } from '@parley/core';
-import { describeMessengerConformance } from '@parley/core/testing';
+import { describeMessengerConformance } from '@parley/core/testing/vitest';
 import { wolkvox } from './provider.js';
 import { startFakeWolkvox } from './test-support/fake-wolkvox.js';
 

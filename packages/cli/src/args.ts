@@ -7,6 +7,8 @@ export const COMMON_OPTIONS = {
   dsn: { type: 'string' },
   set: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  state: { type: 'string' },
+  redis: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 

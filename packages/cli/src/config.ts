@@ -1,4 +1,12 @@
-import { configFromEnv, isSafeKey, type ParleyConfig, parseDsn, type RawConfig, setPath } from '@parley/core';
+import {
+  configFromEnv,
+  isSafeKey,
+  type ParleyConfig,
+  type ProviderDefinition,
+  parseDsn,
+  type RawConfig,
+  setPath,
+} from '@parley/core';
 import { UsageError } from './io.js';
 
 /**
@@ -21,4 +29,27 @@ export function configFromFlags(
     setPath(config, path, pair.slice(eq + 1));
   }
   return config as RawConfig;
+}
+
+/**
+ * How `--wait` polls unless the config says otherwise: often enough to show each status within
+ * a second of the provider reaching it (a library's defaults poll far less often, to spare the
+ * provider; one message followed by a person is another matter).
+ */
+export const WAIT_TRACKING = { firstPollMs: 250, maxIntervalMs: 500 } as const;
+
+/** `config` with `WAIT_TRACKING` under whatever tracking fields it sets, if its provider polls at all. */
+export function withWaitTracking(config: ParleyConfig, known: readonly ProviderDefinition[]): ParleyConfig {
+  const raw = config as Record<string, unknown>;
+  const definition = known.find((p) => p.name === raw.provider);
+  const entries = (definition?.configSchema as { entries?: Record<string, unknown> } | undefined)?.entries;
+  if (entries === undefined || !('tracking' in entries)) return config;
+  const tracking = raw.tracking;
+  if (tracking === undefined || tracking === true || tracking === 'true') {
+    return { ...raw, tracking: { ...WAIT_TRACKING } } as unknown as RawConfig;
+  }
+  if (typeof tracking === 'object' && tracking !== null) {
+    return { ...raw, tracking: { ...WAIT_TRACKING, ...tracking } } as unknown as RawConfig;
+  }
+  return config; // tracking=false: left off, and --wait says so
 }

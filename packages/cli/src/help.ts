@@ -1,9 +1,18 @@
+export const EXIT_CODES = `Exit codes:
+  0    done (with --wait: the message reached a final status other than failed, rejected or deleted)
+  1    the provider or the network failed (the error's code is printed), with --wait the message
+       ended failed, rejected or deleted, or parley itself failed (not built, an unexpected error)
+  2    bad usage, config or message (CONFIG, VALIDATION, UNSUPPORTED), before any request;
+       parley simulator: the --port is taken
+  3    --wait: no final status within --timeout (the message was sent)
+  130  interrupted (Ctrl-C)`;
+
 export const MAIN_HELP = `parley: send WhatsApp Business messages through DecisionTelecom or Wolkvox
 
 Usage:
   parley send --to <phone> (--text <text> | --image <url> | --template <name>) [options]
   parley status <id> [options]
-  parley simulator [--port <n>] [--latency <ms>]
+  parley simulator [--port <n>] [--latency <ms>] [--quiet]
 
 Commands:
   send        send one message; --wait follows its status until it is final
@@ -17,12 +26,17 @@ Configuration (first found wins):
   PARLEY_PROVIDER         plus PARLEY_<PROVIDER>_<FIELD>, e.g. PARLEY_WOLKVOX_TOKEN
   --set <field=value>     override one config field (repeatable)
 
+State (idempotency keys, and the records "parley status" reads in a later run):
+  --state <dir>           keep it in <dir> (default $XDG_STATE_HOME/parley, else ~/.local/state/parley)
+  --redis <url>           keep it in Redis instead, shared with other processes (@parley/redis)
+
 Global options:
-  --json                  machine-readable output (one JSON object per line)
+  --json                  machine-readable output on stdout (one JSON object per line);
+                          progress and messages for people go to stderr
   -h, --help              show help (also: parley <command> --help)
   -v, --version           show the version
 
-Exit codes: 0 success, 1 the provider or network failed, 2 bad usage, config or message.`;
+${EXIT_CODES}`;
 
 export const SEND_HELP = `Usage: parley send --to <phone> (--text <text> | --image <url> | --template <name>) [options]
 
@@ -36,21 +50,25 @@ Message:
   --language <code>       the template's language, e.g. es or en_US
 
 Options:
-  --wait                  follow the message's status until it is final (or --timeout)
-  --timeout <seconds>     how long --wait follows it (default 300)
-  --idempotency-key <k>   send at most once for this key
+  --wait                  follow the message's status until it is final (or --timeout); polls
+                          twice a second unless the config sets tracking.* fields
+  --timeout <seconds>     how long --wait follows it (default 300; then exit 3)
+  --idempotency-key <k>   send at most once for this key, across runs (kept in the state)
   --dsn, --set, --json    see parley --help
+  --state, --redis        see parley --help
 
 Examples:
   parley send --dsn "$DSN" --to "+57 300 123 4567" --text "Hola" --wait
   parley send --to 573001234567 --template order_ready --var Ana --var 42 --language es`;
 
-export const STATUS_HELP = `Usage: parley status <id> [--dsn <dsn>] [--json]
+export const STATUS_HELP = `Usage: parley status <id> [--dsn <dsn>] [--json] [--state <dir> | --redis <url>]
 
 Asks the provider for a message's current status. <id> is the id printed by "parley send"
-or the provider's own message id. Wolkvox has no status API.`;
+(found in the state that run kept) or the provider's own message id. Wolkvox has no status API.`;
 
-export const SIMULATOR_HELP = `Usage: parley simulator [--port <n>] [--latency <ms>]
+export const SIMULATOR_HELP = `Usage: parley simulator [--port <n>] [--latency <ms>] [--quiet] [--json]
 
 Runs local stand-ins of the DecisionTelecom and Wolkvox APIs on 127.0.0.1 until Ctrl-C, and
-prints DSNs that point Parley at them. Any key or token is accepted.`;
+prints DSNs that point Parley at them. Any key or token is accepted. Each request it answers is
+logged as one line (time, provider, method and endpoint, HTTP status); --quiet turns that off.
+A --port already in use is exit 2.`;

@@ -4,7 +4,7 @@ import { send } from './commands/send.js';
 import { simulator } from './commands/simulator.js';
 import { status } from './commands/status.js';
 import { MAIN_HELP, SEND_HELP, SIMULATOR_HELP, STATUS_HELP } from './help.js';
-import { type Io, UsageError, write } from './io.js';
+import { ExitError, type Io, UsageError, write } from './io.js';
 import { printError } from './output.js';
 
 const COMMANDS = {
@@ -20,7 +20,8 @@ function version(): string {
 
 /**
  * Runs the `parley` command with `argv` (without `node` and the script) and returns the exit
- * code: 0 success, 1 a provider or network failure, 2 bad usage, config or message.
+ * code (see `EXIT_CODES` in the help: 0 success, 1 a provider or network failure or a failed
+ * message, 2 bad usage, config or message, 3 not final within `--wait --timeout`, 130 interrupted).
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, interrupted });
@@ -45,6 +46,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof ExitError) {
+      write(io.stderr, `parley ${name}: ${error.message}`);
+      return error.exitCode;
+    }
     if (error instanceof UsageError) {
       write(io.stderr, `parley ${name}: ${error.message}\n`);
       write(io.stderr, command.help);

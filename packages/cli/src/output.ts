@@ -19,36 +19,50 @@ export function describeStatus(update: StatusUpdate): string {
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const CLEAR_LINE = '\r\x1b[2K';
 
 /**
- * A progress display while waiting: on a terminal one live line (spinner, elapsed time, the
- * current status); elsewhere one line per change.
+ * What `--wait` prints. Each status goes to stdout once, as one line (a JSON object with
+ * `--json`). While waiting on a terminal (stdout and stderr both), a live spinner line goes to
+ * stderr, never to stdout, so stdout stays clean for a JSON reader; it is cleared before each
+ * stdout line.
  */
 export class Progress {
   private frame = 0;
   private current = 'accepted';
   private readonly started = Date.now();
   private readonly live: boolean;
+  private drawn = false;
 
-  constructor(private readonly io: Io) {
-    this.live = io.stdout.isTTY === true;
+  constructor(
+    private readonly io: Io,
+    private readonly json: boolean,
+  ) {
+    // Only when a person watches both: with stdout piped on, the next program's output would land
+    // on the terminal in the middle of the spinner line.
+    this.live = io.stderr.isTTY === true && io.stdout.isTTY === true;
   }
 
   status(update: StatusUpdate): void {
     this.current = describeStatus(update);
-    if (this.live) this.tick();
+    this.clear();
+    if (this.json) write(this.io.stdout, JSON.stringify({ status: update }));
     else write(this.io.stdout, `${update.at.toISOString()}  ${this.current}`);
+    if (!update.final) this.tick();
   }
 
   tick(): void {
     if (!this.live) return;
     this.frame = (this.frame + 1) % FRAMES.length;
     const seconds = ((Date.now() - this.started) / 1000).toFixed(0);
-    this.io.stdout.write(`\r\x1b[2K${FRAMES[this.frame]} ${this.current}  ${seconds}s`);
+    this.io.stderr.write(`${CLEAR_LINE}${FRAMES[this.frame]} waiting: ${this.current}  ${seconds}s`);
+    this.drawn = true;
   }
 
-  done(line: string): void {
-    if (this.live) this.io.stdout.write('\r\x1b[2K');
-    write(this.io.stdout, line);
+  /** Clears the spinner line, if one is drawn. */
+  clear(): void {
+    if (!this.drawn) return;
+    this.io.stderr.write(CLEAR_LINE);
+    this.drawn = false;
   }
 }

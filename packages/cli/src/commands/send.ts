@@ -1,10 +1,11 @@
 import { createMessenger, type Messenger, type OutboundMessage, type StatusUpdate } from '@parley/core';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { configFromFlags } from '../config.js';
+import { configFromFlags, withWaitTracking } from '../config.js';
 import { SEND_HELP } from '../help.js';
 import { type Io, UsageError, write } from '../io.js';
-import { describeStatus, Progress } from '../output.js';
+import { Progress } from '../output.js';
 import { providers } from '../providers.js';
+import { openStore } from '../state/open.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -46,6 +47,9 @@ function timeoutMs(values: Values): number {
   return seconds * 1000;
 }
 
+/** Exit code of `--wait` when no final status came within `--timeout`. */
+export const EXIT_NOT_FINAL = 3;
+
 /** `parley send`: validates, sends, and with --wait follows the status until it is final. */
 export async function send(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, OPTIONS);
@@ -55,25 +59,45 @@ export async function send(args: readonly string[], io: Io): Promise<number> {
   }
   const message = messageFrom(values);
   const waitMs = timeoutMs(values);
-  const messenger = createMessenger(configFromFlags(values, io.env), { providers });
-  const json = values.json === true;
+  let config = configFromFlags(values, io.env);
+  if (values.wait) config = withWaitTracking(config, providers);
+  const store = await openStore(values, io.env);
   try {
-    const updates: StatusUpdate[] = [];
-    let onUpdate: (u: StatusUpdate) => void = (u) => updates.push(u);
-    messenger.on('status', (u) => onUpdate(u));
-    const key = values['idempotency-key'];
-    const result = await messenger.send(message, key ? { idempotencyKey: key } : {});
-    if (json) write(io.stdout, JSON.stringify({ result }));
-    else
-      write(
-        io.stdout,
-        `sent ${result.id} via ${result.provider}${result.providerMessageId ? ` (provider id ${result.providerMessageId})` : ''}`,
-      );
-    if (!values.wait) return 0;
-    return await follow(messenger, result.id, updates, (fn) => (onUpdate = fn), waitMs, json, io);
+    const messenger = createMessenger(config, { providers, store });
+    const json = values.json === true;
+    try {
+      const updates: StatusUpdate[] = [];
+      let onUpdate: (u: StatusUpdate) => void = (u) => updates.push(u);
+      messenger.on('status', (u) => onUpdate(u));
+      const key = values['idempotency-key'];
+      const result = await messenger.send(message, key ? { idempotencyKey: key } : {});
+      if (json) write(io.stdout, JSON.stringify({ result }));
+      else
+        write(
+          io.stdout,
+          `sent ${result.id} via ${result.provider}${result.providerMessageId ? ` (provider id ${result.providerMessageId})` : ''}`,
+        );
+      if (!values.wait) return 0;
+      return await follow(messenger, result.id, updates, (fn) => (onUpdate = fn), waitMs, json, io);
+    } finally {
+      await messenger.close();
+    }
   } finally {
-    await messenger.close();
+    await store.close();
   }
+}
+
+/** Why `--wait` cannot follow this messenger's statuses, or `undefined` when it can. */
+function cannotFollow(messenger: Messenger, id: string): string | undefined {
+  const { statusTracking, statusQuery } = messenger.capabilities;
+  if (statusTracking === 'poll') return undefined;
+  const later = statusQuery ? `; ask later with: parley status ${id}` : '';
+  if (statusTracking === 'webhook') {
+    return `${messenger.provider} reports statuses only to a callback URL, which parley cannot receive${later}`;
+  }
+  if (statusQuery)
+    return `status polling is off for this ${messenger.provider} config (tracking=false), so there is nothing to follow${later}`;
+  return `${messenger.provider} reports no status after accepted`;
 }
 
 async function follow(
@@ -85,31 +109,43 @@ async function follow(
   json: boolean,
   io: Io,
 ): Promise<number> {
-  if (messenger.capabilities.statusTracking === 'none') {
-    write(
-      io.stdout,
-      json ? JSON.stringify({ note: 'no later status' }) : `${messenger.provider} reports no status after accepted`,
-    );
+  const reason = cannotFollow(messenger, id);
+  if (reason !== undefined) {
+    if (json) write(io.stdout, JSON.stringify({ note: reason }));
+    else write(io.stderr, reason);
     return 0;
   }
-  const progress = new Progress(io);
+  const progress = new Progress(io, json);
   return new Promise<number>((resolve) => {
     // A ref'd timer keeps the process alive while the tracker's (unref'd) timers wait.
     const spinner = setInterval(() => progress.tick(), 100);
-    const finish = (code: number, line: string) => {
+    let done = false;
+    const finish = (code: number, why?: string) => {
+      if (done) return;
+      done = true;
       clearInterval(spinner);
       clearTimeout(deadline);
-      if (json) write(io.stdout, JSON.stringify({ done: line, exitCode: code }));
-      else progress.done(line);
+      progress.clear();
+      // A final status was printed already; only another ending needs a line of its own.
+      if (why !== undefined) {
+        if (json) write(io.stdout, JSON.stringify({ done: why, exitCode: code }));
+        else write(io.stderr, why);
+      }
       resolve(code);
     };
-    const deadline = setTimeout(() => finish(1, `still not final after ${waitMs / 1000}s`), waitMs);
+    const deadline = setTimeout(
+      () =>
+        finish(
+          EXIT_NOT_FINAL,
+          `still not final after ${waitMs / 1000}s (it was sent; ask later with: parley status ${id})`,
+        ),
+      waitMs,
+    );
     void io.interrupted.then(() => finish(130, 'interrupted'));
     const onUpdate = (u: StatusUpdate) => {
-      if (u.id !== id) return;
-      if (json) write(io.stdout, JSON.stringify({ status: u }));
-      else progress.status(u);
-      if (u.final) finish(['failed', 'rejected', 'deleted'].includes(u.status) ? 1 : 0, describeStatus(u));
+      if (u.id !== id || done) return;
+      progress.status(u);
+      if (u.final) finish(['failed', 'rejected', 'deleted'].includes(u.status) ? 1 : 0);
     };
     for (const u of early) onUpdate(u);
     listen(onUpdate);

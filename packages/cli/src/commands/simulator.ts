@@ -1,12 +1,13 @@
-import { startSimulator } from '@parley/simulator';
+import { type RecordedRequest, type Simulator, startSimulator } from '@parley/simulator';
 import { parse } from '../args.js';
 import { SIMULATOR_HELP } from '../help.js';
-import { type Io, UsageError, write } from '../io.js';
+import { ExitError, type Io, UsageError, write } from '../io.js';
 
 const OPTIONS = {
   port: { type: 'string' },
   latency: { type: 'string' },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,10 +36,20 @@ export async function simulator(args: readonly string[], io: Io): Promise<number
   }
   const port = integer(values.port, 'port', 65_535);
   const latencyMs = integer(values.latency, 'latency', 60_000);
-  const sim = await startSimulator({
-    ...(port !== undefined ? { port } : {}),
-    ...(latencyMs !== undefined ? { latencyMs } : {}),
-  });
+  let sim: Simulator;
+  try {
+    sim = await startSimulator({
+      ...(port !== undefined ? { port } : {}),
+      ...(latencyMs !== undefined ? { latencyMs } : {}),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new ExitError(`port ${port} is already in use: pick another --port, or leave it out for a free one`, 2);
+    if (code === 'EACCES')
+      throw new ExitError(`port ${port} needs privileges this user does not have: pick a port above 1023`, 2);
+    throw error;
+  }
   const dsns = simulatorDsns(sim);
   if (values.json) {
     write(
@@ -59,8 +70,79 @@ export async function simulator(args: readonly string[], io: Io): Promise<number
     write(io.stdout, `  PARLEY_DSN='${dsns.decisiontelecom}' parley send --to "+57 300 123 4567" --text Hola --wait`);
     write(io.stdout, `  PARLEY_DSN='${dsns.wolkvox}' parley send --to "+57 300 123 4567" --template welcome --var Ana`);
   }
+  const log = values.quiet ? undefined : logRequests(sim, io, values.json === true);
   await io.interrupted;
+  log?.stop();
   await sim.close();
   if (!values.json) write(io.stdout, 'simulator stopped');
   return 0;
+}
+
+/** One request log line: time, provider, method and endpoint, and how it was answered. */
+export function describeRequest(request: RecordedRequest): string {
+  const time = new Date(request.receivedAt).toISOString().slice(11, 23);
+  const outcome =
+    request.outcome === 'answered'
+      ? String(request.status)
+      : request.outcome === 'hung'
+        ? 'hung (never answered)'
+        : request.outcome;
+  return `${time}  ${request.provider.padEnd(15)}  ${request.method} ${request.path}  ${outcome}`;
+}
+
+/**
+ * Prints each request once it is answered (or dropped, or left hanging on purpose), in arrival
+ * order. It reads the simulator's inspection log, newest first, only back to the oldest request
+ * not yet printed.
+ */
+function logRequests(sim: Simulator, io: Io, json: boolean): { stop(): void } {
+  const sources = [sim.decisionTelecom, sim.wolkvox].map((source) => ({
+    source,
+    oldestOpen: 1,
+    printed: new Set<number>(),
+  }));
+  const print = (request: RecordedRequest) =>
+    write(
+      io.stdout,
+      json
+        ? JSON.stringify({
+            request: {
+              provider: request.provider,
+              method: request.method,
+              path: request.path,
+              status: request.status,
+              outcome: request.outcome,
+            },
+          })
+        : describeRequest(request),
+    );
+  const drain = () => {
+    for (const entry of sources) {
+      const { printed } = entry;
+      const log = entry.source.requests;
+      let i = log.length - 1;
+      while (i > 0 && (log[i - 1] as RecordedRequest).seq >= entry.oldestOpen) i--;
+      let oldestOpen: number | undefined;
+      for (; i >= 0 && i < log.length; i++) {
+        const request = log[i] as RecordedRequest;
+        if (request.seq < entry.oldestOpen || printed.has(request.seq)) continue;
+        if (request.outcome === 'pending') {
+          oldestOpen ??= request.seq;
+          continue;
+        }
+        print(request);
+        printed.add(request.seq);
+      }
+      const newest = log.at(-1)?.seq;
+      entry.oldestOpen = oldestOpen ?? (newest === undefined ? entry.oldestOpen : newest + 1);
+      for (const seq of printed) if (seq < entry.oldestOpen) printed.delete(seq);
+    }
+  };
+  const timer = setInterval(drain, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      drain();
+    },
+  };
 }

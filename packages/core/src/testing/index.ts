@@ -1,5 +1,5 @@
-export type { ConformanceSubject } from './conformance.js';
-export { describeMessengerConformance } from './conformance.js';
+// No test runner is imported from here (the vitest conformance suite is `@parley/core/testing/vitest`),
+// so the fakes work under Jest, `node:test` or none.
 export type { FakeMessenger, FakeMessengerOptions, SentMessage } from './fake-messenger.js';
 export { createFakeMessenger } from './fake-messenger.js';
 export { FAKE_BASE_URL, fakeProvider } from './fake-provider.js';
