@@ -65,6 +65,8 @@ await m.close();`,
     expect(out).toMatchObject({ sent: 1, t: 'function' });
     expect(out.keys).toEqual([
       'FAKE_BASE_URL',
+      'assertStatusesRise',
+      'checkStoreStatusContract',
       'createFakeMessenger',
       'createFakeTransport',
       'fakeProvider',
