@@ -41,6 +41,12 @@ export interface DecisionTelecomSide {
   readonly api: DecisionTelecomSimulator;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
   close(): void;
+  /** Time between two natural status changes, in ms (the dev phone's sweep). */
+  readonly stepMs: number;
+  /** The status code of a message now, or `undefined` when it is not kept (the dev phone). */
+  statusOf(id: string): { readonly code: number; readonly overridden: boolean } | undefined;
+  /** Forced failures not used up yet (the dev phone). */
+  pendingFailures(): { kind: DecisionTelecomFailure; endpoint: string; times: number }[];
 }
 
 function firstIdOf(value: bigint | number | undefined): bigint {
@@ -66,7 +72,7 @@ export function createDecisionTelecom(
     throw new RangeError('simulator: decisionTelecom.errorUnder200Rate must be 0..1');
   const retentionMs = options.retentionMs ?? 5 * DAY;
   const inspector = new Inspector(ctx.maxRecorded);
-  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq };
+  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq, observe: ctx.observe };
   const failures = new FailQueue<DecisionTelecomFailure, DecisionTelecomEndpoint>();
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const ledger = new Ledger({
@@ -189,6 +195,7 @@ export function createDecisionTelecom(
         throw new RangeError('simulator: a status code must be an integer from 0 to 32767');
       }
       ledger.setStatus(index, code);
+      ctx.events?.dtStatusSet(String(ledger.store.idOf(index)));
     },
     failNext(kind, failOptions = {}) {
       failures.add(kind, failOptions.endpoint ?? 'send', failOptions.times ?? 1);
@@ -199,8 +206,20 @@ export function createDecisionTelecom(
       ledger.reset();
       limiter?.clear();
       failures.clear();
+      ctx.events?.reset('decisiontelecom');
     },
   };
 
-  return { api, handle, close: () => ledger.close() };
+  return {
+    api,
+    handle,
+    close: () => ledger.close(),
+    stepMs: ledger.progression.stepMs,
+    statusOf(id) {
+      const index = indexOf(id);
+      if (index === undefined) return undefined;
+      return { code: ledger.statusOf(index), overridden: ledger.store.override(index) !== undefined };
+    },
+    pendingFailures: () => failures.list(),
+  };
 }
