@@ -172,14 +172,15 @@ export const PAGE_JS = String.raw`
     var out = m.direction === 'outbound';
     var cls = 'bubble' + (m.error ? ' refused' : '');
     var h = '<div class="row ' + (out ? 'out' : 'in') + '">';
+    h += '<div class="' + cls + '" data-id="' + esc(m.id) + '" data-status="' + esc(m.status) + '"' +
+      (m.error ? ' data-refused="true"' : '') + '>';
     if (out && m.provider === 'decisiontelecom' && !m.error && ['read', 'failed', 'rejected', 'deleted'].indexOf(m.status) < 0) {
       h += '<div class="moves" role="group" aria-label="Move status by hand">' +
         ['delivered', 'read', 'failed'].map(function (s) {
           return '<button type="button" data-move="' + s + '" data-id="' + esc(m.id) + '" aria-label="Mark ' + s + '">' + LABEL[s] + '</button>';
         }).join('') + '</div>';
     }
-    h += '<div class="' + cls + '" data-id="' + esc(m.id) + '" data-status="' + esc(m.status) + '"' +
-      (m.error ? ' data-refused="true"' : '') + '>' + contentOf(m);
+    h += contentOf(m);
     if (m.error) {
       h += '<div class="error" role="note"><b>Refused by ' + PROVIDER[m.provider] + '</b>' + esc(m.error.message) + '</div>';
     }

@@ -85,8 +85,8 @@ button, input, select { font: inherit; color: inherit; }
 .attempt { color: var(--muted); }
 .error { margin-top: 6px; padding: 6px 8px; border-radius: 6px; background: #fde8ec; color: #a1002c; font-size: 12.5px; white-space: normal; }
 .error b { display: block; }
-.moves { position: absolute; right: calc(100% + 14px); top: 2px; display: flex; gap: 4px; opacity: 0; transition: opacity .12s; }
-.row:hover .moves, .row:focus-within .moves { opacity: 1; }
+.moves { position: absolute; right: 100%; top: 0; padding: 2px 14px 2px 0; display: flex; gap: 4px; opacity: 0; transition: opacity .12s; white-space: normal; }
+.bubble:hover .moves, .bubble:focus-within .moves { opacity: 1; }
 .moves button { border: 0; border-radius: 12px; padding: 3px 9px; font-size: 12px; background: rgba(255,255,255,.95); box-shadow: 0 1px 2px rgba(11,20,26,.2); cursor: pointer; white-space: nowrap; }
 .moves button:hover { background: #fff; color: var(--green); }
 .composer { flex: none; display: flex; gap: 8px; align-items: center; padding: 8px 16px; background: var(--panel); }

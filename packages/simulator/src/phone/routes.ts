@@ -127,6 +127,11 @@ export function createPhoneRoutes(deps: RouteDeps) {
       res.end(PAGE_HTML);
       return true;
     }
+    if (url.pathname === '/favicon.ico' && wantsHtml(req) === false && method === 'GET') {
+      req.resume();
+      res.writeHead(204).end();
+      return true;
+    }
     if (url.pathname !== PHONE_PREFIX && !url.pathname.startsWith(`${PHONE_PREFIX}/`)) return false;
     const name = url.pathname.slice(PHONE_PREFIX.length + 1);
     try {
