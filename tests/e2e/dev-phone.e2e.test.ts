@@ -99,7 +99,7 @@ describe('the dev phone in chromium', () => {
     await page.getByRole('button', { name: 'Mark read' }).click();
     await poll(() => bubble.getAttribute('data-status')).toBe('read');
     expect(await bubble.locator('.status-label').textContent()).toBe('Read');
-    const color = await bubble.locator('.tick').evaluate((el) => getComputedStyle(el).color);
+    const color = await bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
     expect(color).toBe('rgb(83, 189, 235)'); // WhatsApp's blue
   });
 
@@ -112,7 +112,7 @@ describe('the dev phone in chromium', () => {
     await messenger.send({ type: 'text', to: DT_TO, text: 'This one will fail' });
     const bubble = page.locator('.bubble', { hasText: 'This one will fail' });
     await poll(() => bubble.getAttribute('data-status')).toBe('failed');
-    const color = await bubble.locator('.tick').evaluate((el) => getComputedStyle(el).color);
+    const color = await bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
     expect(color).toBe('rgb(234, 0, 56)'); // red
 
     sim.decisionTelecom.failNext('balance');
