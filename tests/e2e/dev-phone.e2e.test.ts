@@ -99,8 +99,9 @@ describe('the dev phone in chromium', () => {
     await page.getByRole('button', { name: 'Mark read' }).click();
     await poll(() => bubble.getAttribute('data-status')).toBe('read');
     expect(await bubble.locator('.status-label').textContent()).toBe('Read');
-    const color = await bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
-    expect(color).toBe('rgb(83, 189, 235)'); // WhatsApp's blue
+    const color = () =>
+      bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
+    await poll(color).toBe('rgb(83, 189, 235)'); // WhatsApp's blue
   });
 
   it('shows statuses that move by themselves, and refused requests with the provider’s error', async () => {
@@ -112,8 +113,9 @@ describe('the dev phone in chromium', () => {
     await messenger.send({ type: 'text', to: DT_TO, text: 'This one will fail' });
     const bubble = page.locator('.bubble', { hasText: 'This one will fail' });
     await poll(() => bubble.getAttribute('data-status')).toBe('failed');
-    const color = await bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
-    expect(color).toBe('rgb(234, 0, 56)'); // red
+    const color = () =>
+      bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string);
+    await poll(color).toBe('rgb(234, 0, 56)'); // red
 
     sim.decisionTelecom.failNext('balance');
     const error = await failure(messenger.send({ type: 'text', to: DT_TO, text: 'No balance left' }));

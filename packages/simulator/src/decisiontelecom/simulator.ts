@@ -41,10 +41,11 @@ export interface DecisionTelecomSide {
   readonly api: DecisionTelecomSimulator;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
   close(): void;
-  /** Time between two natural status changes, in ms (the dev phone's sweep). */
-  readonly stepMs: number;
-  /** The status code of a message now, or `undefined` when it is not kept (the dev phone). */
-  statusOf(id: string): { readonly code: number; readonly overridden: boolean } | undefined;
+  /**
+   * The status code of a message now, and when it next changes by itself (`undefined`: never),
+   * or `undefined` when it is not kept (the dev phone).
+   */
+  statusOf(id: string): { readonly code: number; readonly nextChangeAt: number | undefined } | undefined;
   /** Forced failures not used up yet (the dev phone). */
   pendingFailures(): { kind: DecisionTelecomFailure; endpoint: string; times: number }[];
 }
@@ -214,11 +215,11 @@ export function createDecisionTelecom(
     api,
     handle,
     close: () => ledger.close(),
-    stepMs: ledger.progression.stepMs,
     statusOf(id) {
       const index = indexOf(id);
       if (index === undefined) return undefined;
-      return { code: ledger.statusOf(index), overridden: ledger.store.override(index) !== undefined };
+      const now = ctx.now();
+      return { code: ledger.statusOf(index, now), nextChangeAt: ledger.nextChangeAt(index, now) };
     },
     pendingFailures: () => failures.list(),
   };

@@ -6,8 +6,11 @@
 export const PAGE_JS = String.raw`
 (function () {
   'use strict';
-  var RESYNC_GAP_MS = 1000;
-  var RESYNC_LIMIT = 500;
+  // Past a burst the server says "resync" instead of sending every change: fetch the newest
+  // messages at most every 2 s, and everything once the burst is over.
+  var RESYNC_GAP_MS = 2000;
+  var RESYNC_LIMIT = 200;
+  var QUIET_MS = 1500;
   var FAULTS = {
     decisiontelecom: [
       ['rate_limit', '429 Too Many Requests (Retry-After: 1)'],
@@ -89,8 +92,11 @@ export const PAGE_JS = String.raw`
       .then(function (r) { return r.json(); }).then(applySnapshot).catch(function () {});
   }
   var resyncTimer = null;
+  var quietTimer = null;
   var lastResync = 0;
   function requestResync() {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(function () { load(); }, QUIET_MS);
     if (resyncTimer) return;
     var wait = Math.max(0, lastResync + RESYNC_GAP_MS - Date.now());
     resyncTimer = setTimeout(function () {
@@ -333,6 +339,13 @@ export const PAGE_JS = String.raw`
   es.onmessage = function (e) {
     var data = JSON.parse(e.data);
     upsert(data.messages || []);
+    (data.statuses || []).forEach(function (t) {
+      var m = state.byId.get(t[0]);
+      if (!m) { requestResync(); return; } // announced before this page loaded: fetch it
+      if (m.rev >= t[3]) return;
+      var next = Object.assign({}, m, { status: t[1], providerStatus: t[2], rev: t[3] });
+      state.byId.set(t[0], next);
+    });
     applyExtra(data.extra);
     render();
   };

@@ -322,14 +322,18 @@ describe('the dev phone: for tests', () => {
   it('streams changes to pages as Server-Sent Events', async () => {
     const s = await start({ decisionTelecom: { progression: { stepMs: 30, outcomes: { seen: 1 } } } });
     const stream = readEvents(`${s.url}/_sim/events`, (events) =>
-      events.some((e) => e.data.messages?.some((m: any) => m.status === 'read')),
+      events.some((e) => e.data.statuses?.some((t: any) => t[1] === 'read')),
     );
     await expect.poll(() => s.phone.openPages).toBe(1);
     await dtSend(s, TEXT);
     const events = await stream.finished;
-    const statuses = events.flatMap((e) => (e.data.messages ?? []).map((m: any) => m.status));
-    expect(statuses[0]).toBe('pending');
-    expect(statuses.at(-1)).toBe('read');
+    // The new message whole, then its changes as [id, status, providerStatus, rev].
+    const statuses = events.flatMap((e) => [
+      ...(e.data.messages ?? []).map((m: any) => [m.id, m.status, m.providerStatus]),
+      ...(e.data.statuses ?? []).map((t: any) => t.slice(0, 3)),
+    ]);
+    expect(statuses[0]).toEqual(['m1', 'pending', '6']);
+    expect(statuses.at(-1)).toEqual(['m1', 'read', '7']);
     expect(events.every((e) => e.data.extra?.faults !== undefined)).toBe(true);
     await expect.poll(() => s.phone.openPages).toBe(0);
   });

@@ -37,7 +37,6 @@ export const WOLKVOX_FAULTS: readonly WolkvoxFailure[] = [
 ];
 
 const HAND_STATUS: Record<string, number> = { sent: 0, delivered: 1, rejected: 2, failed: 4, read: 7 };
-const FINAL: ReadonlySet<PhoneStatus> = new Set(['read', 'failed', 'rejected', 'deleted']);
 
 /** A kept message and when its DecisionTelecom status may next change. */
 interface Entry {
@@ -114,9 +113,13 @@ export class Phone implements SideEvents {
   readonly #byId = new Map<string, Entry>();
   readonly #byDtId = new Map<string, Entry>();
   #waiters: Waiter[] = [];
+  /** Messages already sent whole to the pages: later changes go as `[id, status, providerStatus, rev]`. */
+  readonly #announced = new WeakSet<PhoneMessage>();
   #rev = 0;
   #epoch = 0;
   #sweep: NodeJS.Timeout | undefined;
+  /** Entries whose status may still move by itself, kept only while a page or a waiter needs them. */
+  #moving: Entry[] = [];
   #closed = false;
 
   constructor(deps: PhoneDeps) {
@@ -125,7 +128,10 @@ export class Phone implements SideEvents {
     }
     this.#deps = deps;
     this.#ring = new Array(deps.maxMessages);
-    this.hub = new EventHub(() => ({ faults: this.pendingFaults, latencyMs: deps.latencyMs() }));
+    this.hub = new EventHub(
+      () => ({ faults: this.pendingFaults, latencyMs: deps.latencyMs() }),
+      (items) => this.#serialize(items),
+    );
   }
 
   /** Highest `rev` given out: changes whenever anything on the phone changed. */
@@ -148,14 +154,21 @@ export class Phone implements SideEvents {
     const entry: Entry = { msg, due: Number.POSITIVE_INFINITY };
     if (record.provider === 'decisiontelecom' && reading.providerMessageId !== undefined) {
       this.#byDtId.set(reading.providerMessageId, entry);
-      const stepMs = this.#deps.dt().stepMs;
-      entry.due = now + stepMs;
-      if (stepMs === 0) this.#refresh(entry, this.#deps.now());
+      entry.due = this.#deps.now();
+      this.#refresh(entry, entry.due); // reads when it moves next
     }
     this.#push(entry);
     this.#changed(entry);
-    if (entry.due !== Number.POSITIVE_INFINITY) this.#armSweep();
+    if (entry.due !== Number.POSITIVE_INFINITY && this.#watched) {
+      this.#moving.push(entry);
+      this.#armSweep();
+    }
   };
+
+  /** Whether a page or a waiter wants live statuses. */
+  get #watched(): boolean {
+    return this.hub.active || this.#waiters.length > 0;
+  }
 
   #messageOf(provider: ProviderName, seq: number, at: number, r: Reading): Mutable<PhoneMessage> {
     const msg: Mutable<PhoneMessage> = {
@@ -209,6 +222,20 @@ export class Phone implements SideEvents {
     return this.#epoch;
   }
 
+  /** One flush's fields: new messages whole, status changes of known ones as short tuples. */
+  #serialize(items: PhoneMessage[]): Record<string, unknown> {
+    const messages: PhoneMessage[] = [];
+    const statuses: [string, string, string | undefined, number][] = [];
+    for (const m of items) {
+      if (this.#announced.has(m)) statuses.push([m.id, m.status, m.providerStatus, m.rev]);
+      else {
+        this.#announced.add(m);
+        messages.push(m);
+      }
+    }
+    return statuses.length === 0 ? { messages } : { messages, statuses };
+  }
+
   // ---- storage ----------------------------------------------------------------------------
 
   #push(entry: Entry): void {
@@ -258,12 +285,7 @@ export class Phone implements SideEvents {
       return;
     }
     const status = dtUnified(state.code);
-    const age = now - entry.msg.at;
-    // A natural timeline has at most 4 steps; past the third a message no longer moves by itself.
-    entry.due =
-      state.overridden || FINAL.has(status) || dt.stepMs === 0 || age >= 3 * dt.stepMs
-        ? Number.POSITIVE_INFINITY
-        : entry.msg.at + (Math.floor(age / dt.stepMs) + 1) * dt.stepMs;
+    entry.due = state.nextChangeAt ?? Number.POSITIVE_INFINITY;
     if (status !== entry.msg.status || String(state.code) !== entry.msg.providerStatus) {
       entry.msg.status = status;
       entry.msg.providerStatus = String(state.code);
@@ -279,37 +301,53 @@ export class Phone implements SideEvents {
   }
 
   #armSweep(): void {
-    if (this.#sweep !== undefined || this.#closed) return;
-    if (!this.hub.active && this.#waiters.length === 0) return;
+    if (this.#sweep !== undefined || this.#closed || !this.#watched) return;
     this.#sweep = setTimeout(() => this.#runSweep(), SWEEP_MS);
   }
 
   /**
-   * Re-reads the statuses that may have moved, newest first, stopping at messages too old to
-   * move by themselves: the cost follows the recent send rate, never the number of messages kept.
+   * Re-reads the statuses that may have moved: only the messages still moving, so the cost
+   * follows the recent send rate, never the number of messages kept.
    */
   #runSweep(): void {
     this.#sweep = undefined;
     const now = this.#deps.now();
-    const horizon = now - 3 * this.#deps.dt().stepMs - 2 * SWEEP_MS;
-    const capacity = this.#ring.length;
-    let moving = false;
-    for (let i = this.#count - 1; i >= 0; i--) {
-      const entry = this.#ring[(this.#start + i) % capacity]!;
-      if (entry.msg.at < horizon) break;
+    const still: Entry[] = [];
+    for (const entry of this.#moving) {
       this.#refresh(entry, now);
-      if (entry.due !== Number.POSITIVE_INFINITY) moving = true;
+      if (entry.due !== Number.POSITIVE_INFINITY) still.push(entry);
     }
-    if (moving) this.#armSweep();
+    this.#moving = still;
+    if (still.length > 0) this.#armSweep();
+  }
+
+  /** Starts following every kept message that may still move (a page or a waiter arrived). */
+  #watch(): void {
+    this.#refreshAll();
+    this.#moving = this.#entries().filter((e) => e.due !== Number.POSITIVE_INFINITY);
+    if (this.#moving.length > 0) this.#armSweep();
   }
 
   /** A page connected: start the sweep if anything may still move. */
   pageOpened(): void {
-    this.#refreshAll();
-    this.#armSweep();
+    this.#watch();
   }
 
   // ---- the API ----------------------------------------------------------------------------
+
+  /** The newest `limit` messages, oldest first, their statuses brought up to date. */
+  latest(limit: number): PhoneMessage[] {
+    const now = this.#deps.now();
+    const n = Math.min(limit, this.#count);
+    const capacity = this.#ring.length;
+    const out: PhoneMessage[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const entry = this.#ring[(this.#start + this.#count - n + i) % capacity]!;
+      this.#refresh(entry, now);
+      out[i] = entry.msg;
+    }
+    return out;
+  }
 
   get messages(): PhoneMessage[] {
     this.#refreshAll();
@@ -373,7 +411,7 @@ export class Phone implements SideEvents {
         },
       };
       this.#waiters.push(waiter);
-      this.#armSweep();
+      this.#watch();
     });
   }
 

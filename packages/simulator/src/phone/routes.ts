@@ -38,16 +38,15 @@ export function wantsHtml(req: IncomingMessage): boolean {
  */
 export function createPhoneRoutes(deps: RouteDeps) {
   const { phone } = deps;
-  let cached: { limit: number; rev: number; at: number; text: string } | undefined;
+  const cache = new Map<number, { rev: number; epoch: number; at: number; text: string }>();
 
   function snapshot(limit: number | undefined, query: string | undefined): string {
-    const all = phone.messages;
-    let messages: PhoneMessage[] = all;
+    let messages: PhoneMessage[];
     if (query) {
       const keys = new Set(phone.conversations(query).map((c) => c.key));
-      messages = all.filter((m) => keys.has(`${m.provider}:${m.account}:${m.to.replace(/\D/g, '')}`));
-    }
-    if (limit !== undefined) messages = messages.slice(-limit);
+      messages = phone.messages.filter((m) => keys.has(`${m.provider}:${m.account}:${m.to.replace(/\D/g, '')}`));
+      if (limit !== undefined) messages = messages.slice(-limit);
+    } else messages = limit === undefined ? phone.messages : phone.latest(limit);
     return JSON.stringify({
       epoch: phone.epoch,
       rev: phone.rev,
@@ -56,13 +55,19 @@ export function createPhoneRoutes(deps: RouteDeps) {
     });
   }
 
-  function limitedSnapshot(limit: number): string {
+  /**
+   * The snapshot pages load, shared: rebuilt only when something changed and the last build is
+   * older than SNAPSHOT_MAX_AGE_MS, so 100 pages loading at once cost one build. A page never
+   * loses a change by it: any later change reaches it by the event stream, with a higher `rev`.
+   */
+  function sharedSnapshot(limit: number | undefined): string {
     const now = Date.now();
-    if (cached && cached.limit === limit && (cached.rev === phone.rev || now - cached.at < SNAPSHOT_MAX_AGE_MS)) {
-      return cached.text;
-    }
+    const hit = cache.get(limit ?? 0);
+    if (hit && (hit.rev === phone.rev || now - hit.at < SNAPSHOT_MAX_AGE_MS) && hit.epoch === phone.epoch)
+      return hit.text;
     const text = snapshot(limit, undefined);
-    cached = { limit, rev: phone.rev, at: now, text };
+    cache.set(limit ?? 0, { rev: phone.rev, epoch: phone.epoch, at: now, text });
+    if (cache.size > 8) cache.delete(cache.keys().next().value as number);
     return text;
   }
 
@@ -147,7 +152,7 @@ export function createPhoneRoutes(deps: RouteDeps) {
             throw new RangeError('simulator: limit must be an integer >= 1');
           }
           const q = url.searchParams.get('q') ?? undefined;
-          json(res, 200, limit !== undefined && !q ? limitedSnapshot(limit) : snapshot(limit, q));
+          json(res, 200, q ? snapshot(limit, q) : sharedSnapshot(limit));
         } else if (name === 'conversations') {
           json(res, 200, { conversations: phone.conversations(url.searchParams.get('q') ?? '') });
         } else if (name === 'faults') {

@@ -37,7 +37,7 @@ describe('EventHub', () => {
   it('coalesces changes into one write per page per flush, serialised once for every page', () => {
     const hub = new EventHub<{ id: string; n?: number }>(() => ({ faults: 'x' }));
     const pages = Array.from({ length: 100 }, () => open(hub));
-    for (let i = 0; i < 50; i++) hub.changed({ id: `m${i % 10}`, n: i });
+    for (let i = 0; i < 50; i++) hub.changed({ id: `m${i % 10}`, n: i }); // 10 messages, 5 changes each
     hub.flush();
     expect(hub.flushes).toBe(1);
     for (const page of pages) expect(page.writes).toHaveLength(1);

@@ -1,9 +1,15 @@
 import type { ServerResponse } from 'node:http';
 
-/** Changed messages in one flush above this are not sent: pages are told to fetch the newest instead. */
-export const MAX_BATCH = 200;
+/**
+ * Changed messages in one flush above this are not sent: pages are told to fetch the newest
+ * instead. With FLUSH_MS this bounds what one page receives to about 600 updates a second,
+ * whatever the send rate.
+ */
+export const MAX_BATCH = 25;
 /** How long changes gather before one flush: well inside the page's 200 ms. */
 export const FLUSH_MS = 40;
+/** During a burst, pages are told to resync at most this often (they fetch at most every 2 s anyway). */
+export const RESYNC_EVERY_MS = 500;
 
 interface Client {
   readonly res: ServerResponse;
@@ -21,15 +27,21 @@ export class EventHub<T extends { readonly id: string }> {
   readonly #clients = new Set<Client>();
   readonly #pending = new Map<string, T>();
   readonly #extra: () => unknown;
+  readonly #serialize: (items: T[]) => Record<string, unknown>;
   #timer: NodeJS.Timeout | undefined;
   #resync = false;
+  #lastResync = Number.NEGATIVE_INFINITY;
   #closed = false;
   /** Flushes written, for tests and the benchmark. */
   flushes = 0;
 
-  /** `extra()` is added to every flush (the armed faults). */
-  constructor(extra: () => unknown = () => undefined) {
+  /** `extra()` is added to every flush (the armed faults); `serialize` turns changed items into the event's fields. */
+  constructor(
+    extra: () => unknown = () => undefined,
+    serialize: (items: T[]) => Record<string, unknown> = (messages) => ({ messages }),
+  ) {
     this.#extra = extra;
+    this.#serialize = serialize;
   }
 
   get size(): number {
@@ -87,7 +99,10 @@ export class EventHub<T extends { readonly id: string }> {
   }
 
   #schedule(): void {
-    if (this.#timer === undefined && !this.#closed) this.#timer = setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.#timer !== undefined || this.#closed) return;
+    const overloaded = this.#resync || this.#pending.size > MAX_BATCH;
+    const wait = overloaded ? Math.max(FLUSH_MS, this.#lastResync + RESYNC_EVERY_MS - Date.now()) : FLUSH_MS;
+    this.#timer = setTimeout(() => this.flush(), wait);
   }
 
   /** Writes what gathered to every page now. */
@@ -99,10 +114,11 @@ export class EventHub<T extends { readonly id: string }> {
     this.#pending.clear();
     this.#resync = false;
     if (this.#clients.size === 0) return;
+    if (resync) this.#lastResync = Date.now();
     const extra = this.#extra();
     const payload = resync
       ? `event: resync\ndata: ${JSON.stringify({ extra })}\n\n`
-      : `data: ${JSON.stringify({ messages: items, extra })}\n\n`;
+      : `data: ${JSON.stringify({ ...this.#serialize(items), extra })}\n\n`;
     const bytes = Buffer.from(payload);
     this.flushes++;
     for (const client of this.#clients) {
