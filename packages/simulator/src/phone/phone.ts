@@ -6,7 +6,7 @@ import type { WolkvoxSide } from '../wolkvox/simulator.js';
 import type { WolkvoxFailure } from '../wolkvox/types.js';
 import { dtUnified, type Reading, readDecisionTelecom, readWolkvox } from './interpret.js';
 import { EventHub } from './sse.js';
-import type { DevPhone, MessageQuery, PhoneConversation, PhoneFault, PhoneMessage, PhoneStatus } from './types.js';
+import type { DevPhone, MessageQuery, PhoneConversation, PhoneFault, PhoneMessage } from './types.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
