@@ -1,15 +1,16 @@
 /**
  * N dev-phone pages in a child process, doing on the wire what the page's script does: open
- * `/_sim/events`, load the full snapshot once the stream is open, and on each `resync` event
- * fetch the newest 200 messages, at most once every 2 s per page. To keep this process's own
- * CPU out of the measurement, bodies are counted, not parsed (a browser would parse them on
- * its own cores).
+ * `/_sim/events`, load a snapshot once the stream is open, fetch everything 1.5 s after the
+ * last event marked `skipped` (a burst is over), and on each `resync` event fetch the newest
+ * 200 messages, at most once every 2 s per page. To keep this process's own CPU out of the
+ * measurement, bodies are counted, not parsed (a browser would parse them on its own cores).
  */
 import { request } from 'node:http';
 import { serveChild } from './child.mjs';
 
 const RESYNC_GAP_MS = 2000; // as the page's script
 const RESYNC_LIMIT = 200;
+const QUIET_MS = 1500;
 let pages = [];
 let bytes = 0;
 let resyncs = 0;
@@ -29,7 +30,7 @@ function fetchBody(url) {
 }
 
 function openPage(base) {
-  const page = { req: undefined, timer: undefined, last: 0, closed: false, loaded: undefined };
+  const page = { req: undefined, timer: undefined, quiet: undefined, last: 0, closed: false, loaded: undefined };
   page.loaded = new Promise((resolveLoaded) => {
     page.req = request(`${base}/_sim/events`, { headers: { accept: 'text/event-stream' } }, (res) => {
       // A page loads everything once; here the newest 500, so that opening 100 pages per round stays quick.
@@ -37,6 +38,13 @@ function openPage(base) {
       res.setEncoding('utf8');
       res.on('data', (chunk) => {
         bytes += chunk.length;
+        if (chunk.includes('"skipped":true') && !page.closed) {
+          clearTimeout(page.quiet);
+          page.quiet = setTimeout(() => {
+            resyncs++;
+            fetchBody(`${base}/_sim/messages`);
+          }, QUIET_MS);
+        }
         if (chunk.includes('event: resync') && !page.timer && !page.closed) {
           const wait = Math.max(0, page.last + RESYNC_GAP_MS - Date.now());
           page.timer = setTimeout(() => {
@@ -65,6 +73,7 @@ serveChild('pages', {
     for (const page of pages) {
       page.closed = true;
       clearTimeout(page.timer);
+      clearTimeout(page.quiet);
       page.req.destroy();
     }
     pages = [];

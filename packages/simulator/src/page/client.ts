@@ -6,11 +6,16 @@
 export const PAGE_JS = String.raw`
 (function () {
   'use strict';
-  // Past a burst the server says "resync" instead of sending every change: fetch the newest
-  // messages at most every 2 s, and everything once the burst is over.
+  // During a burst the server sends only the newest changes ("skipped"): fetch everything once
+  // the burst is over. After a stall ("resync"), fetch the newest at most every 2 s.
   var RESYNC_GAP_MS = 2000;
   var RESYNC_LIMIT = 200;
   var QUIET_MS = 1500;
+  var quietTimer = null;
+  function afterBurst() {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(function () { load(); }, QUIET_MS);
+  }
   var FAULTS = {
     decisiontelecom: [
       ['rate_limit', '429 Too Many Requests (Retry-After: 1)'],
@@ -92,11 +97,9 @@ export const PAGE_JS = String.raw`
       .then(function (r) { return r.json(); }).then(applySnapshot).catch(function () {});
   }
   var resyncTimer = null;
-  var quietTimer = null;
   var lastResync = 0;
   function requestResync() {
-    clearTimeout(quietTimer);
-    quietTimer = setTimeout(function () { load(); }, QUIET_MS);
+    afterBurst();
     if (resyncTimer) return;
     var wait = Math.max(0, lastResync + RESYNC_GAP_MS - Date.now());
     resyncTimer = setTimeout(function () {
@@ -341,12 +344,13 @@ export const PAGE_JS = String.raw`
     upsert(data.messages || []);
     (data.statuses || []).forEach(function (t) {
       var m = state.byId.get(t[0]);
-      if (!m) { requestResync(); return; } // announced before this page loaded: fetch it
+      if (!m) { afterBurst(); return; } // skipped in a burst, or announced before this page loaded
       if (m.rev >= t[3]) return;
       var next = Object.assign({}, m, { status: t[1], providerStatus: t[2], rev: t[3] });
       state.byId.set(t[0], next);
     });
     applyExtra(data.extra);
+    if (data.skipped) afterBurst();
     render();
   };
   es.addEventListener('resync', function (e) {

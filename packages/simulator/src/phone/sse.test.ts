@@ -49,13 +49,17 @@ describe('EventHub', () => {
     hub.close();
   });
 
-  it('past MAX_BATCH changes, tells pages to resync instead of sending them all', () => {
+  it('past MAX_BATCH changes, sends only the newest, marked skipped', () => {
     const hub = new EventHub<{ id: string }>();
     const page = open(hub);
     for (let i = 0; i < MAX_BATCH * 5; i++) hub.changed({ id: `m${i}` });
     hub.flush();
     expect(page.writes).toHaveLength(1);
-    expect(page.writes[0]).toMatch(/^event: resync\n/);
+    const payload = JSON.parse(page.writes[0]!.slice('data: '.length));
+    expect(payload.skipped).toBe(true);
+    expect(payload.messages.map((m: { id: string }) => m.id)).toEqual(
+      Array.from({ length: MAX_BATCH }, (_, i) => `m${MAX_BATCH * 4 + i}`),
+    );
     hub.close();
   });
 

@@ -1,15 +1,15 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Changed messages in one flush above this are not sent: pages are told to fetch the newest
- * instead. With FLUSH_MS this bounds what one page receives to about 600 updates a second,
- * whatever the send rate.
+ * At most this many changed messages go in one flush: past it, only the newest are sent, with
+ * `skipped: true` (the page fetches everything once the burst is over). With FLUSH_MS and
+ * SKIPPING_EVERY_MS this bounds what a page receives, whatever the send rate.
  */
-export const MAX_BATCH = 25;
+export const MAX_BATCH = 10;
 /** How long changes gather before one flush: well inside the page's 200 ms. */
-export const FLUSH_MS = 40;
-/** During a burst, pages are told to resync at most this often (they fetch at most every 2 s anyway). */
-export const RESYNC_EVERY_MS = 500;
+export const FLUSH_MS = 100;
+/** During a burst (changes skipped), flushes go out at most this often. */
+export const SKIPPING_EVERY_MS = 500;
 
 interface Client {
   readonly res: ServerResponse;
@@ -30,7 +30,8 @@ export class EventHub<T extends { readonly id: string }> {
   readonly #serialize: (items: T[]) => Record<string, unknown>;
   #timer: NodeJS.Timeout | undefined;
   #resync = false;
-  #lastResync = Number.NEGATIVE_INFINITY;
+  #skipped = false;
+  #lastSkipping = Number.NEGATIVE_INFINITY;
   #closed = false;
   /** Flushes written, for tests and the benchmark. */
   flushes = 0;
@@ -77,11 +78,15 @@ export class EventHub<T extends { readonly id: string }> {
     });
   }
 
-  /** Queues `item` for the next flush (its latest state wins). */
+  /** Queues `item` for the next flush (its latest state wins; past MAX_BATCH, the oldest queued is skipped). */
   changed(item: T): void {
     if (this.#clients.size === 0) return;
-    if (this.#pending.size <= MAX_BATCH) this.#pending.set(item.id, item);
-    else this.#resync = true;
+    this.#pending.delete(item.id);
+    this.#pending.set(item.id, item);
+    if (this.#pending.size > MAX_BATCH) {
+      this.#pending.delete(this.#pending.keys().next().value as string);
+      this.#skipped = true;
+    }
     this.#schedule();
   }
 
@@ -100,8 +105,7 @@ export class EventHub<T extends { readonly id: string }> {
 
   #schedule(): void {
     if (this.#timer !== undefined || this.#closed) return;
-    const overloaded = this.#resync || this.#pending.size > MAX_BATCH;
-    const wait = overloaded ? Math.max(FLUSH_MS, this.#lastResync + RESYNC_EVERY_MS - Date.now()) : FLUSH_MS;
+    const wait = this.#skipped ? Math.max(FLUSH_MS, this.#lastSkipping + SKIPPING_EVERY_MS - Date.now()) : FLUSH_MS;
     this.#timer = setTimeout(() => this.flush(), wait);
   }
 
@@ -109,16 +113,18 @@ export class EventHub<T extends { readonly id: string }> {
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const resync = this.#resync || this.#pending.size > MAX_BATCH;
+    const resync = this.#resync;
+    const skipped = this.#skipped;
     const items = resync ? [] : [...this.#pending.values()];
     this.#pending.clear();
     this.#resync = false;
+    this.#skipped = false;
     if (this.#clients.size === 0) return;
-    if (resync) this.#lastResync = Date.now();
+    if (skipped) this.#lastSkipping = Date.now();
     const extra = this.#extra();
     const payload = resync
       ? `event: resync\ndata: ${JSON.stringify({ extra })}\n\n`
-      : `data: ${JSON.stringify({ ...this.#serialize(items), extra })}\n\n`;
+      : `data: ${JSON.stringify({ ...this.#serialize(items), ...(skipped ? { skipped: true } : {}), extra })}\n\n`;
     const bytes = Buffer.from(payload);
     this.flushes++;
     for (const client of this.#clients) {
