@@ -40,8 +40,10 @@ function messenger() {
 }
 
 const cpuUs = { none: [], pages: [] };
+const loopP99 = { none: [], pages: [] };
 async function round1(ms, variant) {
   const m = messenger();
+  await sim.call('loop');
   const before = await sim.call('cpu');
   const pagesBefore = (await pages.call('stats')).cpu;
   const clientBefore = process.cpuUsage();
@@ -49,11 +51,13 @@ async function round1(ms, variant) {
     m.send({ type: 'text', to: phones[cursor++ & 4095], text: 'Hola' }),
   );
   const after = await sim.call('cpu');
+  const loop = await sim.call('loop');
+  loopP99[variant]?.push(loop.p99);
   const pagesAfter = (await pages.call('stats')).cpu;
   const client = process.cpuUsage(clientBefore);
   if (process.env.BENCH_PHONE_VERBOSE) {
     log(
-      `    ${variant}: pages process ${Math.round((pagesAfter.user - pagesBefore.user + pagesAfter.system - pagesBefore.system) / 1000)} ms CPU, client ${Math.round((client.user + client.system) / 1000)} ms, simulator ${Math.round((after.user - before.user + after.system - before.system) / 1000)} ms in ${Math.round(took)} ms`,
+      `    ${variant}: pages process ${Math.round((pagesAfter.user - pagesBefore.user + pagesAfter.system - pagesBefore.system) / 1000)} ms CPU, client ${Math.round((client.user + client.system) / 1000)} ms, simulator ${Math.round((after.user - before.user + after.system - before.system) / 1000)} ms in ${Math.round(took)} ms, simulator loop delay p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms`,
     );
   }
   cpuUs[variant]?.push((after.user - before.user + after.system - before.system) / completed);
@@ -110,6 +114,13 @@ report({
     target: `ratio ≥ ${TARGET} (msg/s against the simulator with ${PAGES} pages open and ${PRELOAD} messages kept vs none open)`,
     pass: withPages / none >= TARGET && openPages === PAGES,
     digits: 0,
+  }),
+  'dev-phone.simulator-loop-p99-ms': entry({
+    value: median(loopP99.pages),
+    baseline: median(loopP99.none),
+    target: `reported (the simulator's event-loop delay p99 during the rounds, ${PAGES} pages open vs none)`,
+    pass: true,
+    digits: 1,
   }),
   'dev-phone.simulator-cpu-per-send': entry({
     value: median(cpuUs.pages),
