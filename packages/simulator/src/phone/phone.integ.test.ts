@@ -322,18 +322,30 @@ describe('the dev phone: for tests', () => {
   it('streams changes to pages as Server-Sent Events', async () => {
     const s = await start({ decisionTelecom: { progression: { stepMs: 30, outcomes: { seen: 1 } } } });
     const stream = readEvents(`${s.url}/_sim/events`, (events) =>
-      events.some((e) => e.data.statuses?.some((t: any) => t[1] === 'read')),
+      events.some(
+        (e) =>
+          e.data.statuses?.some((t: any) => t[1] === 'read') || e.data.messages?.some((m: any) => m.status === 'read'),
+      ),
     );
     await expect.poll(() => s.phone.openPages).toBe(1);
     await dtSend(s, TEXT);
     const events = await stream.finished;
-    // The new message whole, then its changes as [id, status, providerStatus, rev].
-    const statuses = events.flatMap((e) => [
-      ...(e.data.messages ?? []).map((m: any) => [m.id, m.status, m.providerStatus]),
-      ...(e.data.statuses ?? []).map((t: any) => t.slice(0, 3)),
+    // The new message whole first, then its changes as [id, status, providerStatus, rev]
+    // (coalesced: a flush carries a message's latest state only).
+    const first = events.find((e) => e.data.messages?.length > 0);
+    expect(first?.data.messages[0]).toMatchObject({ id: 'm1', text: 'Hello Ana' });
+    const order = ['pending', 'sent', 'delivered', 'read'];
+    const seen = events.flatMap((e) => [
+      ...(e.data.messages ?? []).map((m: any) => m.status),
+      ...(e.data.statuses ?? []).map((t: any) => t[1]),
     ]);
-    expect(statuses[0]).toEqual(['m1', 'pending', '6']);
-    expect(statuses.at(-1)).toEqual(['m1', 'read', '7']);
+    expect(seen.map((x) => order.indexOf(x))).toEqual([...seen.map((x) => order.indexOf(x))].sort());
+    expect(
+      events
+        .flatMap((e) => e.data.statuses ?? [])
+        .at(-1)
+        .slice(0, 3),
+    ).toEqual(['m1', 'read', '7']);
     expect(events.every((e) => e.data.extra?.faults !== undefined)).toBe(true);
     await expect.poll(() => s.phone.openPages).toBe(0);
   });
