@@ -40,7 +40,11 @@ const HAND_STATUS: Record<string, number> = { sent: 0, delivered: 1, rejected: 2
 
 /** A kept message and when its DecisionTelecom status may next change. */
 interface Entry {
+  /** The message's id: the event hub coalesces by it. */
+  readonly id: string;
   readonly msg: Mutable<PhoneMessage>;
+  /** Sent whole to the pages already: later changes go as short tuples. */
+  announced: boolean;
   /** `now()` from which the status must be read again; `Infinity` once it cannot change by itself. */
   due: number;
 }
@@ -105,7 +109,7 @@ export function searchMatches(conversation: { to: string }, messages: readonly P
  * one `Map.set` more.
  */
 export class Phone implements SideEvents {
-  readonly hub: EventHub<PhoneMessage>;
+  readonly hub: EventHub<Entry>;
   readonly #deps: PhoneDeps;
   #ring: (Entry | undefined)[];
   #start = 0;
@@ -113,8 +117,6 @@ export class Phone implements SideEvents {
   readonly #byId = new Map<string, Entry>();
   readonly #byDtId = new Map<string, Entry>();
   #waiters: Waiter[] = [];
-  /** Messages already sent whole to the pages: later changes go as `[id, status, providerStatus, rev]`. */
-  readonly #announced = new WeakSet<PhoneMessage>();
   #rev = 0;
   #epoch = 0;
   #sweep: NodeJS.Timeout | undefined;
@@ -151,7 +153,7 @@ export class Phone implements SideEvents {
     if (reading === undefined) return;
     const now = record.receivedAt;
     const msg = this.#messageOf(record.provider, record.seq, now, reading);
-    const entry: Entry = { msg, due: Number.POSITIVE_INFINITY };
+    const entry: Entry = { id: msg.id, msg, due: Number.POSITIVE_INFINITY, announced: false };
     if (record.provider === 'decisiontelecom' && reading.providerMessageId !== undefined) {
       this.#byDtId.set(reading.providerMessageId, entry);
       entry.due = this.#deps.now();
@@ -223,13 +225,14 @@ export class Phone implements SideEvents {
   }
 
   /** One flush's fields: new messages whole, status changes of known ones as short tuples. */
-  #serialize(items: PhoneMessage[]): Record<string, unknown> {
+  #serialize(items: Entry[]): Record<string, unknown> {
     const messages: PhoneMessage[] = [];
     const statuses: [string, string, string | undefined, number][] = [];
-    for (const m of items) {
-      if (this.#announced.has(m)) statuses.push([m.id, m.status, m.providerStatus, m.rev]);
+    for (const entry of items) {
+      const m = entry.msg;
+      if (entry.announced) statuses.push([m.id, m.status, m.providerStatus, m.rev]);
       else {
-        this.#announced.add(m);
+        entry.announced = true;
         messages.push(m);
       }
     }
@@ -263,7 +266,7 @@ export class Phone implements SideEvents {
 
   #changed(entry: Entry): void {
     entry.msg.rev = ++this.#rev;
-    this.hub.changed(entry.msg);
+    this.hub.changed(entry);
     if (this.#waiters.length > 0) {
       const waiting = this.#waiters;
       this.#waiters = [];
@@ -456,7 +459,7 @@ export class Phone implements SideEvents {
       at: now,
       rev: 0,
     };
-    const entry: Entry = { msg, due: Number.POSITIVE_INFINITY };
+    const entry: Entry = { id: msg.id, msg, due: Number.POSITIVE_INFINITY, announced: false };
     this.#push(entry);
     this.#changed(entry);
     return msg;
