@@ -16,7 +16,14 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, 'results.json');
-const BENCHMARKS = ['send-overhead', 'wolkvox-utilisation', 'redis-wolkvox-handoff', 'tracking-scale', 'footprint'];
+const BENCHMARKS = [
+  'send-overhead',
+  'wolkvox-utilisation',
+  'redis-wolkvox-handoff',
+  'tracking-scale',
+  'footprint',
+  'dev-phone',
+];
 
 const wanted = process.argv.slice(2);
 for (const name of wanted) {

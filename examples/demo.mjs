@@ -1,6 +1,8 @@
 // The offline demo: both providers' simulators on loopback, two messengers built from DSN
 // strings (the switch of provider is configuration alone), one scenario run through each, and
 // the unified status stream printed live. No account, no network.
+// The simulator's root URL is the dev phone: open it in a browser to watch the conversations
+// live. `pnpm demo --keep` keeps it running with the demo's conversations (Ctrl-C to stop).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { decisionTelecom } from '@parley/adapter-decisiontelecom';
@@ -8,6 +10,7 @@ import { wolkvox } from '@parley/adapter-wolkvox';
 import { createMessenger, ParleyError } from '@parley/core';
 import { startSimulator } from '@parley/simulator';
 
+const keep = process.argv.includes('--keep');
 const started = Date.now();
 const providers = [decisionTelecom, wolkvox];
 const seconds = () => ((Date.now() - started) / 1000).toFixed(2).padStart(6);
@@ -17,7 +20,6 @@ const log = (provider, what, detail = '') =>
 const sim = await startSimulator({
   latencyMs: [20, 80],
   decisionTelecom: { progression: { stepMs: 500 } },
-  wolkvox: { simulateReplies: { afterMs: 600 } },
 });
 
 // DecisionTelecom calls back: mount messenger.webhook on a local server.
@@ -33,7 +35,8 @@ const dsns = {
     '&tracking.firstPollMs=400&tracking.maxIntervalMs=1500',
   wolkvox: `wolkvox://demo-token@${host(sim.wolkvox.baseUrl)}?server=0042&connector=1`,
 };
-console.log('Parley offline demo: provider simulator on', sim.url, '\n');
+console.log('Parley offline demo: provider simulator on', sim.url);
+console.log(`Dev phone (open in a browser to watch it live): ${sim.phone.pageUrl}\n`);
 console.log(`${'time'.padStart(7)}  ${'provider'.padEnd(15)} ${'event'.padEnd(40)} detail`);
 
 const dt = createMessenger(dsns.decisiontelecom, { providers });
@@ -85,9 +88,11 @@ async function scenario(messenger, to) {
 const dtIds = await scenario(dt, '+57 300 123 4567');
 const wvIds = await scenario(wv, '+57 301 765 4321');
 
-// Wolkvox takes free-form text only after the customer answered a template: the simulator's
-// customer replies 600 ms after the template, so the retried text now goes through.
-await new Promise((resolve) => setTimeout(resolve, 700));
+// Wolkvox takes free-form text only after the customer answered a template: here the customer
+// answers on the dev phone (as you would by typing in the page's "Reply as customer" box), which
+// opens the 24-hour window, so the retried text now goes through.
+sim.phone.reply({ to: '+57 301 765 4321', provider: 'wolkvox', text: 'Great, I can pick it up at 6 pm. Is that OK?' });
+log('wolkvox', 'customer replied on the dev phone', '24-hour window open');
 try {
   const retry = await wv.send({
     type: 'text',
@@ -110,7 +115,7 @@ while (Date.now() < deadline && dtIds.some((id) => !finals.has(id))) {
 await Promise.all([dt.close(), wv.close()]);
 await new Promise((resolve) => hooks.close(resolve));
 const callbacks = sim.decisionTelecom.callbacksSent;
-await sim.close();
+if (!keep) await sim.close();
 
 console.log('\nSummary');
 for (const [provider, s] of summary) {
@@ -127,3 +132,12 @@ const open = dtIds.filter((id) => !finals.has(id)).length;
 console.log(`  DecisionTelecom callbacks delivered: ${callbacks}; messages still not final: ${open}`);
 console.log(`  Wolkvox reports no status after accepted (it has no status API).`);
 console.log(`\nDone in ${seconds().trim()} s.`);
+
+if (keep) {
+  console.log(`\nThe dev phone stays open at ${sim.phone.pageUrl} with the demo's conversations. Ctrl-C to stop.`);
+  await new Promise((resolve) => process.once('SIGINT', resolve));
+  await sim.close();
+  console.log('simulator stopped');
+} else {
+  console.log(`(Run \`pnpm demo --keep\` to keep the dev phone open in a browser.)`);
+}

@@ -2,6 +2,14 @@ import type { ExchangeContext } from './exchange.js';
 import type { Faults } from './faults.js';
 import type { Timers } from './timers.js';
 
+/** What a provider side tells the dev phone beyond the requests it answers. */
+export interface SideEvents {
+  /** A DecisionTelecom message's status was set by hand (`setStatus`). */
+  dtStatusSet(id: string): void;
+  /** A side's `reset()` ran: forget what the phone shows of that provider. */
+  reset(provider: 'decisiontelecom' | 'wolkvox'): void;
+}
+
 /** What the server hands each provider simulator. */
 export interface SimulatorContext extends Omit<ExchangeContext, 'inspector'> {
   readonly faults: Faults;
@@ -9,6 +17,8 @@ export interface SimulatorContext extends Omit<ExchangeContext, 'inspector'> {
   /** Seed of the run, for shares that must not depend on request order. */
   readonly seed: number;
   readonly maxRecorded: number;
+  /** The dev phone's hooks, when a phone is attached. */
+  readonly events?: SideEvents | undefined;
 }
 
 /** Reads a secret option: a non-empty string or list of them, or `undefined` for "accept any". */

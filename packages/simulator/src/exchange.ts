@@ -7,6 +7,8 @@ export interface ExchangeContext {
   readonly inspector: Inspector;
   readonly now: () => number;
   readonly nextSeq: () => number;
+  /** Told about each request once it was answered or dropped (the dev phone's feed). */
+  readonly observe?: ((record: MutableRecord) => void) | undefined;
 }
 
 /**
@@ -96,6 +98,7 @@ export class Exchange {
       ...headers,
     });
     this.#res.end(text);
+    this.#ctx.observe?.(this.record);
   }
 
   /** Destroys the connection without an answer, as a crashed or unreachable server would. */
@@ -104,6 +107,7 @@ export class Exchange {
     this.#ctx.inspector.count('dropped');
     this.#req.socket.destroy();
     this.#res.destroy();
+    this.#ctx.observe?.(this.record);
   }
 
   /** Never answers: the client's timeout, or `close()`, ends it. */

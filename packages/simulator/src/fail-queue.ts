@@ -24,6 +24,11 @@ export class FailQueue<K extends string, E extends string> {
     return item.kind;
   }
 
+  /** The failures still to come, in the order they will be used. */
+  list(): { kind: K; endpoint: E | 'any'; times: number }[] {
+    return this.#items.map((item) => ({ ...item }));
+  }
+
   clear(): void {
     this.#items.length = 0;
   }

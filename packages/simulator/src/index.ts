@@ -17,6 +17,17 @@ export { fingerprint } from './fingerprint.js';
 export type { RecordedRequest, RequestCounts, TokenConcurrency } from './inspect.js';
 export type { Simulator, SimulatorOptions } from './options.js';
 export { DECISIONTELECOM_PREFIX, WOLKVOX_PREFIX } from './options.js';
+export { PHONE_PREFIX } from './phone/routes.js';
+export type {
+  DevPhone,
+  MessageQuery,
+  PhoneConversation,
+  PhoneError,
+  PhoneFault,
+  PhoneMessage,
+  PhoneStatus,
+  PhoneTemplate,
+} from './phone/types.js';
 export { mulberry32 } from './random.js';
 export { startSimulator } from './server.js';
 export type { WolkvoxBody } from './wolkvox/errors.js';

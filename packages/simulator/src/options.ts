@@ -1,5 +1,6 @@
 import type { DecisionTelecomOptions, DecisionTelecomSimulator } from './decisiontelecom/types.js';
 import type { FaultOptions, Latency } from './faults.js';
+import type { DevPhone, MessageQuery, PhoneMessage } from './phone/types.js';
 import type { WolkvoxOptions, WolkvoxSimulator } from './wolkvox/types.js';
 
 /** Options of `startSimulator`. Every field is optional. */
@@ -16,6 +17,8 @@ export interface SimulatorOptions {
   readonly now?: () => number;
   /** Requests (and callbacks, and Wolkvox sends) kept for inspection, per provider; older ones are forgotten. Default 10 000. */
   readonly maxRecordedRequests?: number;
+  /** Messages the dev phone keeps (page, `sim.phone`, `waitForMessage`); older ones are forgotten. Default 10 000. */
+  readonly maxMessages?: number;
   readonly decisionTelecom?: DecisionTelecomOptions;
   readonly wolkvox?: WolkvoxOptions;
 }
@@ -27,11 +30,15 @@ export interface Simulator {
   readonly port: number;
   readonly decisionTelecom: DecisionTelecomSimulator;
   readonly wolkvox: WolkvoxSimulator;
+  /** The dev phone: what the page at `url` shows, and every action it offers, for tests. */
+  readonly phone: DevPhone;
+  /** `phone.waitForMessage`: the first message matching `query`, already sent or to come. */
+  waitForMessage(query: MessageQuery & { readonly timeoutMs?: number }): Promise<PhoneMessage>;
   /** Changes the latency from the next request on. */
   setLatency(latencyMs: Latency): void;
   /** Replaces the fault rates (omitted ones become 0); a `seed` restarts the PRNG. */
   setFaults(faults: FaultOptions): void;
-  /** `reset()` on both providers. */
+  /** `reset()` on both providers; the dev phone forgets every message. */
   reset(): void;
   /** Stops listening, closes every connection and timer, stops callbacks. Safe to call twice. */
   close(): Promise<void>;

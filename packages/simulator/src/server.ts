@@ -5,6 +5,8 @@ import { createDecisionTelecom } from './decisiontelecom/simulator.js';
 import { DEFAULT_SEED, Faults } from './faults.js';
 import { isLoopbackHost } from './loopback.js';
 import { DECISIONTELECOM_PREFIX, type Simulator, type SimulatorOptions, WOLKVOX_PREFIX } from './options.js';
+import { Phone } from './phone/phone.js';
+import { createPhoneRoutes } from './phone/routes.js';
 import { Timers } from './timers.js';
 import { createWolkvox } from './wolkvox/simulator.js';
 
@@ -54,22 +56,41 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const timers = new Timers();
   const faults = new Faults(options.latencyMs, options.faults);
+  let latency: unknown = options.latencyMs ?? 0;
   let seq = 0;
-  const ctx: SimulatorContext = {
-    now: options.now ?? Date.now,
-    nextSeq: () => ++seq,
-    faults,
-    timers,
-    seed: options.faults?.seed ?? DEFAULT_SEED,
-    maxRecorded,
-  };
+  const now = options.now ?? Date.now;
+  const nextSeq = () => ++seq;
 
   const server = createServer({ keepAliveTimeout: 5000 });
   const address = await listen(server, port, host);
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   let dt: ReturnType<typeof createDecisionTelecom>;
   let wv: ReturnType<typeof createWolkvox>;
+  let phone: Phone;
   try {
+    phone = new Phone({
+      now,
+      nextSeq,
+      maxMessages: options.maxMessages ?? 10_000,
+      pageUrl: `${url}/`,
+      latencyMs: () => latency,
+      dt: () => dt,
+      wv: () => wv,
+      resetAll: () => {
+        dt.api.reset();
+        wv.api.reset();
+      },
+    });
+    const ctx: SimulatorContext = {
+      now,
+      nextSeq,
+      faults,
+      timers,
+      seed: options.faults?.seed ?? DEFAULT_SEED,
+      maxRecorded,
+      observe: phone.observe,
+      events: phone,
+    };
     dt = createDecisionTelecom(ctx, options.decisionTelecom ?? {}, url + DECISIONTELECOM_PREFIX);
     wv = createWolkvox(ctx, options.wolkvox ?? {}, url + WOLKVOX_PREFIX);
   } catch (error) {
@@ -78,19 +99,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw error;
   }
 
-  function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const setLatency = (latencyMs: Simulator['setLatency'] extends (l: infer L) => void ? L : never) => {
+    faults.setLatency(latencyMs);
+    latency = latencyMs;
+  };
+  const phoneRoute = createPhoneRoutes({
+    phone,
+    latencyMs: () => latency,
+    setLatency: (l) => setLatency(l as Parameters<typeof setLatency>[0]),
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const dtPath = below(target, DECISIONTELECOM_PREFIX);
     if (dtPath !== undefined) return dt.handle(req, res, dtPath);
     const wvPath = below(target, WOLKVOX_PREFIX);
     if (wvPath !== undefined) return wv.handle(req, res, wvPath);
+    if (await phoneRoute(req, res, target)) return;
     const found = target === '/' || target.startsWith('/?');
     const body = found
       ? { name: '@parley/simulator', decisionTelecom: dt.api.baseUrl, wolkvox: wv.api.baseUrl }
       : { error: 'not found', decisionTelecom: dt.api.baseUrl, wolkvox: wv.api.baseUrl };
     res.writeHead(found ? 200 : 404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
     req.resume();
-    return Promise.resolve();
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -101,12 +132,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
 
   let closing: Promise<void> | undefined;
+  const phoneApi = phone.api();
   return {
     url,
     port: address.port,
     decisionTelecom: dt.api,
     wolkvox: wv.api,
-    setLatency: (latencyMs) => faults.setLatency(latencyMs),
+    phone: phoneApi,
+    waitForMessage: (query) => phoneApi.waitForMessage(query),
+    setLatency,
     setFaults: (next) => faults.setFaults(next),
     reset() {
       dt.api.reset();
@@ -115,6 +149,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close() {
       closing ??= new Promise<void>((resolve) => {
         timers.close();
+        phone.close();
         dt.close();
         server.close(() => resolve());
         server.closeAllConnections();

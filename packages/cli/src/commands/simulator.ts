@@ -65,6 +65,7 @@ export async function simulator(args: readonly string[], io: Io): Promise<number
     write(io.stdout, `Parley provider simulator on ${sim.url}  (Ctrl-C to stop)`);
     write(io.stdout, `  DecisionTelecom  ${sim.decisionTelecom.baseUrl}`);
     write(io.stdout, `  Wolkvox          ${sim.wolkvox.baseUrl}`);
+    write(io.stdout, `  Dev phone        ${sim.phone.pageUrl}  (open it in a browser)`);
     write(io.stdout);
     write(io.stdout, 'Try:');
     write(io.stdout, `  PARLEY_DSN='${dsns.decisiontelecom}' parley send --to "+57 300 123 4567" --text Hola --wait`);

@@ -54,6 +54,16 @@ export class Ledger {
     );
   }
 
+  /** When the status of `index` next moves by itself after `now`; `undefined` when it never will. */
+  nextChangeAt(index: number, now = this.#now()): number | undefined {
+    if (this.store.override(index) !== undefined) return undefined;
+    const outcome = this.store.outcome(index);
+    const createdAt = this.store.createdAt(index);
+    const step = this.progression.stepAt(outcome, createdAt, now);
+    if (step >= TIMELINES[outcome]!.length - 1) return undefined;
+    return createdAt + (step + 1) * this.progression.stepMs;
+  }
+
   describe(index: number): DecisionTelecomMessage {
     const status = this.statusOf(index);
     return {

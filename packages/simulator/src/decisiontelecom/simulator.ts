@@ -41,6 +41,13 @@ export interface DecisionTelecomSide {
   readonly api: DecisionTelecomSimulator;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
   close(): void;
+  /**
+   * The status code of a message now, and when it next changes by itself (`undefined`: never),
+   * or `undefined` when it is not kept (the dev phone).
+   */
+  statusOf(id: string): { readonly code: number; readonly nextChangeAt: number | undefined } | undefined;
+  /** Forced failures not used up yet (the dev phone). */
+  pendingFailures(): { kind: DecisionTelecomFailure; endpoint: string; times: number }[];
 }
 
 function firstIdOf(value: bigint | number | undefined): bigint {
@@ -66,7 +73,7 @@ export function createDecisionTelecom(
     throw new RangeError('simulator: decisionTelecom.errorUnder200Rate must be 0..1');
   const retentionMs = options.retentionMs ?? 5 * DAY;
   const inspector = new Inspector(ctx.maxRecorded);
-  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq };
+  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq, observe: ctx.observe };
   const failures = new FailQueue<DecisionTelecomFailure, DecisionTelecomEndpoint>();
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : undefined;
   const ledger = new Ledger({
@@ -189,6 +196,7 @@ export function createDecisionTelecom(
         throw new RangeError('simulator: a status code must be an integer from 0 to 32767');
       }
       ledger.setStatus(index, code);
+      ctx.events?.dtStatusSet(String(ledger.store.idOf(index)));
     },
     failNext(kind, failOptions = {}) {
       failures.add(kind, failOptions.endpoint ?? 'send', failOptions.times ?? 1);
@@ -199,8 +207,20 @@ export function createDecisionTelecom(
       ledger.reset();
       limiter?.clear();
       failures.clear();
+      ctx.events?.reset('decisiontelecom');
     },
   };
 
-  return { api, handle, close: () => ledger.close() };
+  return {
+    api,
+    handle,
+    close: () => ledger.close(),
+    statusOf(id) {
+      const index = indexOf(id);
+      if (index === undefined) return undefined;
+      const now = ctx.now();
+      return { code: ledger.statusOf(index, now), nextChangeAt: ledger.nextChangeAt(index, now) };
+    },
+    pendingFailures: () => failures.list(),
+  };
 }

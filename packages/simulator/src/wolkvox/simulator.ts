@@ -29,6 +29,8 @@ import { ConversationWindows } from './window.js';
 export interface WolkvoxSide {
   readonly api: WolkvoxSimulator;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  /** Forced failures not used up yet (the dev phone). */
+  pendingFailures(): { kind: WolkvoxFailure; endpoint: string; times: number }[];
 }
 
 function autoReplyOf(option: WolkvoxOptions['simulateReplies']): number | undefined {
@@ -54,7 +56,7 @@ export function createWolkvox(ctx: SimulatorContext, options: WolkvoxOptions, ba
   const quota = new DailyQuota(options.dailyLimit ?? 1000);
   const windows = new ConversationWindows(undefined, autoReplyOf(options.simulateReplies));
   const inspector = new Inspector(ctx.maxRecorded);
-  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq };
+  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq, observe: ctx.observe };
   const failures = new FailQueue<WolkvoxFailure, WolkvoxApi>();
   const sent = new RingLog<WolkvoxSentMessage>(ctx.maxRecorded);
 
@@ -138,8 +140,9 @@ export function createWolkvox(ctx: SimulatorContext, options: WolkvoxOptions, ba
       windows.clear();
       failures.clear();
       sent.clear();
+      ctx.events?.reset('wolkvox');
     },
   };
 
-  return { api, handle };
+  return { api, handle, pendingFailures: () => failures.list() };
 }
