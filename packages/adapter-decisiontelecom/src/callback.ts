@@ -1,4 +1,5 @@
-import { type CallbackStatus, protocolError } from '@parley/core';
+import type { CallbackStatus } from '@parley/core';
+import { protocolError } from '@parley/core/provider';
 import { mapStatus } from './status.js';
 
 function messageId(value: unknown): string | undefined {

@@ -1,11 +1,5 @@
-import {
-  type Delivery,
-  type ErrorCode,
-  type ParleyError,
-  parseRetryAfter,
-  providerError,
-  type TransportResponse,
-} from '@parley/core';
+import type { Delivery, ErrorCode, ParleyError, TransportResponse } from '@parley/core';
+import { parseRetryAfter, providerError } from '@parley/core/provider';
 
 /** DecisionTelecom's error body: `{name, message, code, status}`, sent with any HTTP status, 200 included. */
 export interface ErrorBody {

@@ -1,4 +1,5 @@
-import { type ParleyError, type ProviderStatus, protocolError, type TransportResponse } from '@parley/core';
+import type { ParleyError, ProviderStatus, TransportResponse } from '@parley/core';
+import { protocolError } from '@parley/core/provider';
 import { documentedError, isErrorBody, undocumentedError } from './errors.js';
 import { topLevelRawValue } from './raw-json.js';
 import { mapStatus } from './status.js';

@@ -1,4 +1,4 @@
-import { baseUrlField, commonConfigEntries, integerField, secretField, stringField } from '@parley/core';
+import { baseUrlField, commonConfigEntries, integerField, secretField, stringField } from '@parley/core/provider';
 import * as v from 'valibot';
 
 /**

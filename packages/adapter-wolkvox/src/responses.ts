@@ -1,4 +1,5 @@
-import { type ParleyError, protocolError, providerError, type TransportResponse } from '@parley/core';
+import type { ParleyError, TransportResponse } from '@parley/core';
+import { protocolError, providerError } from '@parley/core/provider';
 import { classifyError } from './errors.js';
 
 const PROVIDER = 'wolkvox';

@@ -1,4 +1,5 @@
-import { type Issue, type ValidatedMessage, validationError } from '@parley/core';
+import type { Issue, ValidatedMessage } from '@parley/core';
+import { validationError } from '@parley/core/provider';
 
 type TemplateMessage = Extract<ValidatedMessage, { type: 'template' }>;
 type Component = NonNullable<TemplateMessage['components']>[number];

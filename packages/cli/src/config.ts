@@ -1,4 +1,5 @@
-import { configFromEnv, isSafeKey, type ParleyConfig, parseDsn, type RawConfig, setPath } from '@parley/core';
+import { configFromEnv, type ParleyConfig, parseDsn } from '@parley/core';
+import { isSafeKey, type RawConfig, setPath } from '@parley/core/provider';
 import { UsageError } from './io.js';
 
 /**

@@ -1,4 +1,4 @@
-import { configError } from '@parley/core';
+import { configError } from '@parley/core/provider';
 import { Redis } from 'ioredis';
 
 /** Where to find Redis: a URL (a connection is opened and later closed by us) or a client you own. */

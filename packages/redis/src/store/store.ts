@@ -1,4 +1,5 @@
-import { configError, type MessageRecord, type Store } from '@parley/core';
+import type { MessageRecord, Store } from '@parley/core';
+import { configError } from '@parley/core/provider';
 import { connect, quit, type RedisConnectionOptions } from '../connection.js';
 import { run } from '../script.js';
 import { CLAIM, DELETE, INCREMENT, NEXT_DUE, PUT } from './scripts.js';
