@@ -47,7 +47,7 @@ export const wolkvox: ProviderDefinition<WolkvoxConfig> = {
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(config.retry?.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
       buildSend: (message) => buildSendRequest(target, message),
-      parseSend: parseSendResponse,
+      parseSend: (response, request) => parseSendResponse(response, request),
     };
   },
 };

@@ -66,8 +66,8 @@ export interface ProviderDriver {
 
   /** Builds the HTTP request for a send. May throw `VALIDATION` for provider-specific rules. */
   buildSend(message: ValidatedMessage, context: SendContext): ProviderRequest;
-  /** Reads a send response: the provider's id, or a thrown `ParleyError`. */
-  parseSend(response: TransportResponse): { providerMessageId?: string };
+  /** Reads a send response (of `request`, the one `buildSend` made): the provider's id, or a thrown `ParleyError`. */
+  parseSend(response: TransportResponse, request: ProviderRequest): { providerMessageId?: string };
   buildStatus?(providerMessageId: string): ProviderRequest;
   parseStatus?(response: TransportResponse): ProviderStatus;
   /** Reads a callback's fields (JSON body, form body or query string, merged). */

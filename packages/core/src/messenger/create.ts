@@ -175,7 +175,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     });
     const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
     const { providerMessageId } = await this.#caller
-      .call(request, (res) => this.#driver.parseSend(res), callOptions)
+      .call(request, (res) => this.#driver.parseSend(res, request), callOptions)
       .catch((error: unknown) => {
         // The provider may have it: its later statuses will carry this id, so the error does too.
         if (error instanceof ParleyError && error.delivery === 'unknown') throw error.with({ messageId: id });
