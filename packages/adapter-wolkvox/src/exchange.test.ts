@@ -28,6 +28,25 @@ interface RequestCase {
 
 const requestCases: RequestCase[] = [
   {
+    name: 'template currency and date_time parameters go as their fallback_value',
+    message: {
+      type: 'template',
+      to: TO,
+      name: 'recibo',
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+            { type: 'date_time', date_time: { fallback_value: '25/02/1977' } },
+          ],
+        },
+      ],
+    },
+    api: TEMPLATE_API,
+    body: { connector_id: '1', telephone: TELEPHONE, template_name: 'recibo', template_vars: '$100.99;25/02/1977' },
+  },
+  {
     name: 'text: connector_id, telephone digits and message',
     message: { type: 'text', to: TO, text: 'Hola, ¿cómo estás? 👋' },
     api: TEXT_API,

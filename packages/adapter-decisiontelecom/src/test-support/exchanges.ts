@@ -68,6 +68,32 @@ export function describeExchanges(harness: Harness): void {
         c.check?.(seen, result);
       });
 
+      it.each([
+        {
+          field: 'components.0.parameters.0.image.size',
+          parameter: { type: 'image', image: { link: 'https://a.b/c.jpg', size: 1 } },
+        },
+        {
+          field: 'components.0.parameters.0.currency.rate',
+          parameter: { type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1000, rate: 1 } },
+        },
+        {
+          field: 'components.0.parameters.0.date_time.day_of_week',
+          parameter: { type: 'date_time', date_time: { fallback_value: 'x', day_of_week: 1 } },
+        },
+      ])('still refuses an unknown template field, naming $field', async ({ field, parameter }) => {
+        const message = {
+          type: 'template',
+          to: '+57 300 123 4567',
+          name: 'x',
+          components: [{ type: 'header', parameters: [parameter] }],
+        };
+        const error = await rejection(open().send(message as never));
+        expect(error).toMatchObject({ code: 'VALIDATION', delivery: 'not_sent' });
+        expect(error.message).toContain(field);
+        expect(harness.seen()).toHaveLength(0);
+      });
+
       it('refuses variables together with a body component (VALIDATION naming variables), sending nothing', async () => {
         const error = await rejection(
           open().send({

@@ -17,7 +17,7 @@ import { defaultStore } from '../store/shared.js';
 import type { MessageRecord, Store } from '../store/types.js';
 import { StatusHub } from '../tracker/hub.js';
 import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
-import type { Transport } from '../transport/types.js';
+import type { Transport, TransportResponse } from '../transport/types.js';
 import { undiciTransport } from '../transport/undici.js';
 import { createWebhookHandler } from '../webhook/handler.js';
 import { signCallbackUrl } from '../webhook/sign.js';
@@ -241,7 +241,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   #queryStatus(providerMessageId: string, signal?: AbortSignal): Promise<ProviderStatus> {
     const driver = this.#driver;
     if (!driver.buildStatus || !driver.parseStatus) throw unsupportedError('status queries', this.provider);
-    const parse = driver.parseStatus.bind(driver);
+    const parseStatus = driver.parseStatus.bind(driver);
+    const parse = (response: TransportResponse) => parseStatus(response, providerMessageId);
     return this.#caller.call(driver.buildStatus(providerMessageId), parse, {
       isSend: false,
       ...(signal ? { signal } : {}),
