@@ -424,6 +424,35 @@ describe.each([nockPath(), mockAgentPath()])('$name', (path: MockPath) => {
     });
   });
 
+  describe('window fallback', () => {
+    it('sends the fallback template when free-form text meets a closed window', async () => {
+      path.expect(TEXT_API, {
+        status: 400,
+        body: { code: 400, error: 'BAD REQUEST', msg: 'FUERA DE VENTANA 24HORAS' },
+      });
+      path.expect(TEMPLATE_API, SENT);
+      const result = await open().send(
+        { type: 'text', to: TO, text: 'hola' },
+        { fallback: { type: 'template', to: TELEPHONE, name: 'retomar', variables: ['Ana'] } },
+      );
+      expect(result.usedFallback).toBe(true);
+      expect(path.captured.map((c) => c.api)).toEqual([TEXT_API, TEMPLATE_API]);
+      expect(path.pending()).toBe(false);
+    });
+
+    it('does not send the fallback after another error', async () => {
+      path.expect(TEXT_API, forbidden('PLEASE VALIDATE TOKEN'));
+      const error = await failure(
+        open().send(
+          { type: 'text', to: TO, text: 'hola' },
+          { fallback: { type: 'template', to: TELEPHONE, name: 'retomar' } },
+        ),
+      );
+      expect(error.code).toBe('AUTH');
+      expect(transport.count()).toBe(1);
+    });
+  });
+
   describe('Retry-After', () => {
     it('is kept on a 429 and on an unmatched 403', async () => {
       path.expect(TEXT_API, { status: 429, body: { code: 429, msg: 'x' }, headers: { 'retry-after': '7' } });

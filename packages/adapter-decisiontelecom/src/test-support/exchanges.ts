@@ -141,6 +141,38 @@ export function describeExchanges(harness: Harness): void {
       });
     });
 
+    describe('window fallback', () => {
+      const FALLBACK = { type: 'template', to: '+57 300 123 4567', name: 'reengage', variables: ['Ana'] } as const;
+      const windowClosed = jsonReply(503, {
+        name: 'Service Unavailable',
+        message: 'more than 24 hours since the customer last replied',
+        code: 7,
+        status: 503,
+      });
+
+      it('sends the fallback template, once, when the window is closed (usedFallback: true)', async () => {
+        harness.queue(SEND_PATH, windowClosed, jsonReply(200, '{"message_id":560}'));
+        const result = await open({ retry: { maxAttempts: 3 } }).send(TEXT, { fallback: FALLBACK });
+        expect(result).toMatchObject({ providerMessageId: '560', usedFallback: true });
+        const [first, second, ...more] = harness.seen();
+        expect(more).toHaveLength(0);
+        expect(JSON.parse(first?.body ?? '{}').message_type).toBe(1);
+        expect(JSON.parse(second?.body ?? '{}')).toMatchObject({ message_type: 4, template_name: 'reengage' });
+      });
+
+      it('does not loop when the fallback meets a closed window too', async () => {
+        harness.queue(SEND_PATH, windowClosed, windowClosed, jsonReply(200, '{"message_id":561}'));
+        const error = await rejection(open({ retry: { maxAttempts: 3 } }).send(TEXT, { fallback: FALLBACK }));
+        expect(error.code).toBe('SESSION_WINDOW_CLOSED');
+        expect(harness.seen()).toHaveLength(2);
+      });
+
+      it('without a fallback, a closed window is SESSION_WINDOW_CLOSED and usedFallback is never set', async () => {
+        harness.queue(SEND_PATH, jsonReply(200, '{"message_id":562}'));
+        expect((await open().send(TEXT)).usedFallback).toBeUndefined();
+      });
+    });
+
     describe('ids and retries', () => {
       it('getStatus by Parley id asks for the exact provider id, even above 2^53', async () => {
         harness.queue(SEND_PATH, jsonReply(200, '{"message_id":9007199254740993}'));

@@ -149,7 +149,34 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       if (!this.capabilities[validated.type]) {
         throw unsupportedError(`${validated.type} messages`, this.provider);
       }
-      if (options.idempotencyKey === undefined) return await this.#deliver(validated, options);
+      let fallback: ValidatedMessage | undefined;
+      if (options.fallback !== undefined) {
+        // The fallback is checked as fully as the message, before anything is sent.
+        try {
+          fallback = validateMessage(options.fallback, this.provider);
+        } catch (error) {
+          const issues = error instanceof ParleyError ? error.issues : undefined;
+          if (!issues) throw error;
+          throw validationError(
+            issues.map((i) => ({ path: i.path ? `fallback.${i.path}` : 'fallback', message: i.message })),
+            this.provider,
+          );
+        }
+        if (fallback.type !== 'template') {
+          throw validationError(
+            [{ path: 'fallback.type', message: 'fallback must be a template message' }],
+            this.provider,
+          );
+        }
+        if (fallback.to !== validated.to) {
+          throw validationError(
+            [{ path: 'fallback.to', message: 'fallback.to must be the recipient of the message' }],
+            this.provider,
+          );
+        }
+        if (!this.capabilities.template) throw unsupportedError('template messages', this.provider);
+      }
+      if (options.idempotencyKey === undefined) return await this.#deliver(validated, options, fallback);
       const deps = {
         store: this.#store,
         scope: this.#driver.scope,
@@ -158,15 +185,27 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         closing: this.#closing.signal,
       };
       return await sendOnce(deps, options.idempotencyKey, validated, options.signal, () =>
-        this.#deliver(validated, options),
+        this.#deliver(validated, options, fallback),
       );
     } catch (error) {
       throw finalizeError(error, this.provider, this.#driver.secrets);
     }
   }
 
-  /** One send of a validated message: the request, the provider's answer, the accepted event. */
-  async #deliver(validated: ValidatedMessage, options: SendOptions): Promise<SendResult> {
+  /**
+   * One send of a validated message: the request, the provider's answer, the accepted event. A
+   * closed session window sends `fallback` (a template to the same recipient) instead, once.
+   */
+  async #deliver(validated: ValidatedMessage, options: SendOptions, fallback?: ValidatedMessage): Promise<SendResult> {
+    if (fallback !== undefined) {
+      try {
+        return await this.#deliver(validated, options);
+      } catch (error) {
+        if (!(error instanceof ParleyError) || error.code !== 'SESSION_WINDOW_CLOSED') throw error;
+        this.#logger.debug('session window closed; sending the fallback template', { provider: this.provider });
+        return { ...(await this.#deliver(fallback, options)), usedFallback: true };
+      }
+    }
     const id = newMessageId();
     const callbacks = this.#driver.callbacks;
     const request = this.#driver.buildSend(validated, {

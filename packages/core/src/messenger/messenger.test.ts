@@ -408,3 +408,25 @@ describe('status tracking', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('send with a fallback template', () => {
+  const FALLBACK = { type: 'template', to: '573001234567', name: 'reengage', variables: ['Ana'] } as const;
+
+  it.each([
+    [{ ...FALLBACK, to: '+57 300 999 8888' }, 'fallback.to'],
+    [{ type: 'text', to: '573001234567', text: 'x' }, 'fallback.type'],
+    [{ ...FALLBACK, name: '' }, 'fallback.name'],
+  ])('refuses a bad fallback before any request (%j names %s)', async (fallback, path) => {
+    const { messenger, transport } = setup(ok);
+    const error = await failure(messenger.send(TEXT, { fallback: fallback as never }));
+    expect(error).toMatchObject({ code: 'VALIDATION', delivery: 'not_sent' });
+    expect(error.issues?.map((i) => i.path)).toContain(path);
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('has no usedFallback when the message itself went out', async () => {
+    const { messenger } = setup(ok);
+    const result = await messenger.send(TEXT, { fallback: FALLBACK });
+    expect(result.usedFallback).toBeUndefined();
+  });
+});
