@@ -67,10 +67,10 @@ export interface ProviderDriver {
   /** Builds the HTTP request for a send. May throw `VALIDATION` for provider-specific rules. */
   buildSend(message: ValidatedMessage, context: SendContext): ProviderRequest;
   /** Reads a send response (of `request`, the one `buildSend` made): the provider's id, or a thrown `ParleyError`. */
-  parseSend(response: TransportResponse, request: ProviderRequest): { providerMessageId?: string };
+  parseSend(response: TransportResponse, request?: ProviderRequest): { providerMessageId?: string };
   buildStatus?(providerMessageId: string): ProviderRequest;
   /** Reads a status answer to the query about `providerMessageId` (an answer about another id is `PROTOCOL`). */
-  parseStatus?(response: TransportResponse, providerMessageId: string): ProviderStatus;
+  parseStatus?(response: TransportResponse, providerMessageId?: string): ProviderStatus;
   /** Reads a callback's fields (JSON body, form body or query string, merged). */
   parseCallback?(fields: Readonly<Record<string, unknown>>): CallbackStatus;
   /** Whether a string the user passes to `getStatus` can be the provider's own message id. */

@@ -1,4 +1,4 @@
-import type { Messenger, ParleyError, StatusUpdate, Transport } from '@parley/core';
+import type { Messenger, ParleyError, StatusUpdate, TemplateMessage, Transport } from '@parley/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ExpectedError,
@@ -142,7 +142,12 @@ export function describeExchanges(harness: Harness): void {
     });
 
     describe('window fallback', () => {
-      const FALLBACK = { type: 'template', to: '+57 300 123 4567', name: 'reengage', variables: ['Ana'] } as const;
+      const FALLBACK: TemplateMessage = {
+        type: 'template',
+        to: '+57 300 123 4567',
+        name: 'reengage',
+        variables: ['Ana'],
+      };
       const windowClosed = jsonReply(503, {
         name: 'Service Unavailable',
         message: 'more than 24 hours since the customer last replied',

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../errors/ParleyError.js';
 import { memoryLimiter } from '../limiter/memory.js';
 import type { Logger } from '../logger.js';
+import type { TemplateMessage } from '../messages/schemas.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
 import { memoryStore } from '../store/memory.js';
@@ -410,7 +411,7 @@ describe('status tracking', () => {
 });
 
 describe('send with a fallback template', () => {
-  const FALLBACK = { type: 'template', to: '573001234567', name: 'reengage', variables: ['Ana'] } as const;
+  const FALLBACK: TemplateMessage = { type: 'template', to: '573001234567', name: 'reengage', variables: ['Ana'] };
 
   it.each([
     [{ ...FALLBACK, to: '+57 300 999 8888' }, 'fallback.to'],
