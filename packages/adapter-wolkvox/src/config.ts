@@ -7,6 +7,12 @@ import * as v from 'valibot';
  */
 export const DEFAULT_TIMEOUT_MS = 65_000;
 
+/**
+ * How long Wolkvox may work on one request (seed 003): a request the caller abandons keeps its
+ * concurrency slot until its answer arrives or this long after it was sent.
+ */
+export const PROVIDER_MAX_REQUEST_MS = 60_000;
+
 /** Wolkvox allows at most 2 simultaneous requests per token (seed 003). */
 export const MAX_CONCURRENT_PER_TOKEN = 2;
 

@@ -51,8 +51,13 @@ export interface ProviderDriver {
   readonly secrets: readonly string[];
   /** Scope of this account's messages in the store (provider name plus a credential hash). */
   readonly scope: string;
-  /** A concurrency limit the provider imposes on one credential. */
-  readonly concurrency?: { readonly key: string; readonly max: number };
+  /**
+   * A concurrency limit the provider imposes on one credential. With `holdUntilSettledMs`, a
+   * request the caller abandons (its signal, `close()`, a shorter `timeoutMs`) is not cut off: the
+   * caller's promise settles at once, but the request keeps its slot until its answer arrives or
+   * this long after it was sent (the provider may still be at work on it).
+   */
+  readonly concurrency?: { readonly key: string; readonly max: number; readonly holdUntilSettledMs?: number };
   /** A daily request quota the user asked core to enforce for one credential. */
   readonly dailyQuota?: { readonly key: string; readonly limit: number };
   /** Per-request time limit (ms). */

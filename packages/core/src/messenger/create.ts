@@ -328,6 +328,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       this.#closing.abort(abortedError('not_sent', new Error('the messenger was closed')));
       await this.#tracker?.stop();
       await Promise.allSettled([...this.#inFlight]);
+      // Requests whose callers gave up but the provider may still work on (Wolkvox) settle first.
+      await this.#caller.settled();
       if (this.#ownsTransport) await this.#transport.close();
     })();
     return this.#closed;
