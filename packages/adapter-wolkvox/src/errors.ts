@@ -70,15 +70,6 @@ export const WOLKVOX_ERRORS: readonly ErrorRule[] = [
     outcome: notSent('PROVIDER_ERROR', true, 'the server is in maintenance or backup; try again later'),
   },
   {
-    code: 403,
-    outcome: notSent(
-      'PROVIDER_ERROR',
-      true,
-      'the request was refused before any work (undocumented 403); try again later',
-    ),
-  },
-  { code: 429, outcome: RATE_LIMITED },
-  {
     api: 'text',
     msg: new RegExp(`${WINDOW_WORDING.source}|plantilla|template`, 'i'),
     outcome: notSent(
@@ -87,6 +78,16 @@ export const WOLKVOX_ERRORS: readonly ErrorRule[] = [
       'free-form messages need a reply from the customer within the last 24 hours; send a template',
     ),
   },
+  // After the window rule: a 403 that speaks of the window on free-form text is the closed window.
+  {
+    code: 403,
+    outcome: notSent(
+      'PROVIDER_ERROR',
+      true,
+      'the request was refused before any work (undocumented 403); try again later',
+    ),
+  },
+  { code: 429, outcome: RATE_LIMITED },
 ];
 
 /**
