@@ -538,7 +538,15 @@ async function round(transport: 'undici' | 'fetch', seed: number, sends: number)
     weights: { ok: 70, rate_limit: 20, reset_after_body: 5, drop_after_body: 5 },
     closeConnections: true,
   });
-  const wv = await ChaosServer.start({ provider: 'wolkvox', seed: seed + 2, weights: WV_WEIGHTS, foreignHoldMs: 80 });
+  // A stalled Wolkvox request keeps its slot until the provider drops it (the client never cuts
+  // it off): the stand-in drops a stall soon after the client's time limit, as a provider would.
+  const wv = await ChaosServer.start({
+    provider: 'wolkvox',
+    seed: seed + 2,
+    weights: WV_WEIGHTS,
+    foreignHoldMs: 80,
+    stallCapMs: TIMEOUT_MS + 600,
+  });
   const dead = await deadPort();
   const token = `chaos-token-${transport}`;
   const foreign = new ForeignClient(wv.baseUrl, token, 1);
