@@ -490,7 +490,7 @@ describe('DecisionTelecom: error rows', () => {
       });
       expect(error.message).toContain('message_id');
       expect(statusQueries(dt)).toHaveLength(1);
-      expect(statusQueries(dt)[0]?.responseBody).toContain('Invalid Parameter: message_id');
+      expect(statusQueries(dt)[0]?.responseBody).toContain('Invalid Parameter: [message_id]');
     });
 
     it('the same under its documented 400', async () => {
@@ -595,12 +595,31 @@ describe('DecisionTelecom: a send whose answer was lost, then called back', () =
 
 describe('DecisionTelecom: config variants on the wire', () => {
   it.each(['encode', 'encode-with-colon'] as const)(
-    'apiKeyEncoding %s is accepted by a provider holding the key',
+    'apiKeyEncoding %s is accepted by a provider set up for it',
     async (apiKeyEncoding) => {
-      const { messenger, dt } = await setup({ decisionTelecom: { apiKey: API_KEY } }, { apiKeyEncoding });
+      const { messenger, dt } = await setup(
+        { decisionTelecom: { apiKey: API_KEY, apiKeyEncoding } },
+        { apiKeyEncoding },
+      );
       await messenger.send({ type: 'text', to: TO, text: 'hi' });
       expect(dt.requests[0]?.status).toBe(200);
       expect(dt.requests[0]?.credential).toBe(fingerprint(API_KEY));
+    },
+  );
+
+  it.each([
+    ['encode-with-colon', 'encode'],
+    ['encode', 'encode-with-colon'],
+  ] as const)(
+    'a wrong apiKeyEncoding (%s against a provider set up for %s) is AUTH, not sent',
+    async (used, expected) => {
+      const { messenger, dt } = await setup(
+        { decisionTelecom: { apiKey: API_KEY, apiKeyEncoding: expected } },
+        { apiKeyEncoding: used },
+      );
+      const error = await failure(messenger.send({ type: 'text', to: TO, text: 'hi' }));
+      expect(error).toMatchObject({ code: 'AUTH', delivery: 'not_sent' });
+      expect(dt.requests[0]?.status).toBe(401);
     },
   );
 

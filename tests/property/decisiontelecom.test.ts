@@ -85,7 +85,7 @@ const body = fc.oneof(
 
 const response: fc.Arbitrary<TransportResponse> = fc.record({ status: httpStatus, headers: responseHeaders, body });
 
-/** Whether a body is DecisionTelecom's error shape: an object with `code` and `name` and no `message_id`. */
+/** Whether a body is DecisionTelecom's error shape: an object with `code` and `name` (or `status`) and no `message_id`. */
 function isErrorShaped(text: string): boolean {
   try {
     const value: unknown = JSON.parse(text);
@@ -94,7 +94,7 @@ function isErrorShaped(text: string): boolean {
       value !== null &&
       !Array.isArray(value) &&
       'code' in value &&
-      'name' in value &&
+      ('name' in value || 'status' in value) &&
       !('message_id' in value)
     );
   } catch {

@@ -118,7 +118,7 @@ describe('DecisionTelecom callbacks through messenger.webhook on a Node http ser
     expect(w.errors.map((e) => e.code)).toEqual(['AUTH', 'AUTH']);
   });
 
-  it('answers 400 to a callback without a numeric status', async () => {
+  it('answers 400 to a callback without a status code or name', async () => {
     const w = await open();
     const { callbackUrl } = await sendOne(w);
     const missing = await send(callbackUrl, {
@@ -126,9 +126,27 @@ describe('DecisionTelecom callbacks through messenger.webhook on a Node http ser
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });
-    const words = await send(`${callbackUrl}&status=seen`, { method: 'GET' });
+    const words = await send(`${callbackUrl}&status=lost`, { method: 'GET' });
     expect([missing.status, words.status]).toEqual([400, 400]);
     expect(w.events.map((e) => e.status)).toEqual(['accepted']);
+  });
+
+  it('reads a status by name ("delivered", "Seen") from a callback', async () => {
+    const w = await open();
+    const { callbackUrl } = await sendOne(w);
+    const json = await send(callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"status":"delivered"}',
+    });
+    const query = await send(`${callbackUrl}&status=Seen`, { method: 'GET' });
+    expect([json.status, query.status]).toEqual([200, 200]);
+    await until(() => w.events.some((e) => e.status === 'read'));
+    expect(w.events.map((e) => [e.status, e.providerStatus])).toEqual([
+      ['accepted', undefined],
+      ['delivered', 'delivered'],
+      ['read', 'Seen'],
+    ]);
   });
 
   it('serves a Fetch Request too (as behind Hono or a route handler)', async () => {

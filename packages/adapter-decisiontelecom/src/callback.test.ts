@@ -30,13 +30,34 @@ describe('parseCallback', () => {
     expect(parseCallback(fields)).toEqual(expected);
   });
 
-  it.each([{}, { status: 'seen' }, { status: null }, { status: '' }, { status: ['1'] }])('%j is PROTOCOL', (fields) => {
-    let error: unknown;
-    try {
-      parseCallback(fields);
-    } catch (e) {
-      error = e;
-    }
-    expect(isParleyError(error) && error.code).toBe('PROTOCOL');
+  it.each([
+    ['sent', 'sent'],
+    ['Delivered', 'delivered'],
+    ['rejected', 'rejected'],
+    ['error', 'failed'],
+    ['failed', 'failed'],
+    ['deleted', 'deleted'],
+    ['PENDING', 'pending'],
+    ['seen', 'read'],
+    ['read', 'read'],
+  ])('a status by name, %s, is %s', (name, status) => {
+    expect(parseCallback({ message_id: '554', status: name })).toEqual({
+      status,
+      providerStatus: name,
+      providerMessageId: '554',
+    });
   });
+
+  it.each([{}, { status: 'lost' }, { status: '__proto__' }, { status: null }, { status: '' }, { status: ['1'] }])(
+    '%j is PROTOCOL',
+    (fields) => {
+      let error: unknown;
+      try {
+        parseCallback(fields);
+      } catch (e) {
+        error = e;
+      }
+      expect(isParleyError(error) && error.code).toBe('PROTOCOL');
+    },
+  );
 });

@@ -1,4 +1,5 @@
-import { type CallbackStatus, protocolError } from '@parley/core';
+import type { CallbackStatus } from '@parley/core';
+import { protocolError } from '@parley/core/provider';
 import { mapStatus } from './status.js';
 
 function messageId(value: unknown): string | undefined {
@@ -10,7 +11,8 @@ function messageId(value: unknown): string | undefined {
 
 /**
  * Reads a status callback. DecisionTelecom does not document the payload; the adapter takes the
- * same pair as the status call, `status` (a number or a string of digits) and an optional
+ * same pair as the status call, `status` (a number, a string of digits or a status name such as
+ * `delivered` or `seen`, any case) and an optional
  * `message_id`, from a JSON body, a form body or the query string (core merges them). Which
  * message it is about comes from the signed callback URL, not from the payload. A missing or
  * non-numeric `status` throws `PROTOCOL`, so the webhook answers 400.
@@ -23,7 +25,7 @@ export function parseCallback(fields: Readonly<Record<string, unknown>>): Callba
   const status = mapStatus(fields.status);
   if (status === undefined) {
     throw protocolError(
-      fields.status === undefined ? 'callback has no status' : 'callback status is not a number',
+      fields.status === undefined ? 'callback has no status' : 'callback status is neither a code nor a status name',
       { body: JSON.stringify(fields) },
       'decisiontelecom',
     );

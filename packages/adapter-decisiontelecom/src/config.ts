@@ -1,13 +1,13 @@
+import { Secret } from '@parley/core';
 import {
   baseUrlField,
   booleanField,
   commonConfigEntries,
   integerField,
   publicUrlField,
-  Secret,
   secretField,
   stringField,
-} from '@parley/core';
+} from '@parley/core/provider';
 import * as v from 'valibot';
 
 /**

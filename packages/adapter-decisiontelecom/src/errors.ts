@@ -1,34 +1,17 @@
-import {
-  type Delivery,
-  type ErrorCode,
-  type ParleyError,
-  parseRetryAfter,
-  providerError,
-  type TransportResponse,
-} from '@parley/core';
+import type { ParleyError, TransportResponse } from '@parley/core';
+import { type ErrorMeaning, httpMeaning, providerFailure, RATE_LIMITED } from '@parley/core/provider';
+
+export type { ErrorMeaning };
 
 /** DecisionTelecom's error body: `{name, message, code, status}`, sent with any HTTP status, 200 included. */
 export interface ErrorBody {
   readonly code: unknown;
-  readonly name: unknown;
+  readonly name?: unknown;
   readonly message?: unknown;
   readonly status?: unknown;
 }
 
-/** What one kind of failure means for the client: the `ParleyError` code, whether to retry, whether it was sent. */
-export interface ErrorMeaning {
-  readonly code: ErrorCode;
-  readonly retryable: boolean;
-  readonly delivery: Delivery;
-  readonly what: string;
-}
-
-const rateLimited: ErrorMeaning = {
-  code: 'RATE_LIMITED',
-  retryable: true,
-  delivery: 'not_sent',
-  what: 'rate limit exceeded',
-};
+const rateLimited: ErrorMeaning = RATE_LIMITED;
 const internal: ErrorMeaning = {
   code: 'PROVIDER_ERROR',
   retryable: true,
@@ -68,24 +51,17 @@ export const ERROR_TABLE: Readonly<Record<number, ErrorMeaning>> = {
   9: media,
 };
 
-/** Whether a parsed body has the error shape: an object with `code` and `name` and no `message_id`. */
+/**
+ * Whether a parsed body has the error shape: an object with `code` and `name` (or `code` and
+ * `status`, the name left out) and no `message_id`.
+ */
 export function isErrorBody(value: unknown): value is ErrorBody {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return 'code' in value && 'name' in value && !('message_id' in value);
+  return 'code' in value && ('name' in value || 'status' in value) && !('message_id' in value);
 }
 
-/** The meaning of a response with no documented body, from its HTTP status. */
-function byHttpStatus(status: number): ErrorMeaning | undefined {
-  if (status === 401 || status === 403) {
-    return { code: 'AUTH', retryable: false, delivery: 'not_sent', what: 'authentication failed' };
-  }
-  if (status === 429) return rateLimited;
-  if (status >= 500 && status <= 599) return internal;
-  if (status >= 400 && status <= 499) {
-    return { code: 'PROVIDER_REJECTED', retryable: false, delivery: 'not_sent', what: 'request rejected' };
-  }
-  return undefined;
-}
+/** The meaning of a response with no documented body: core's default reading of the HTTP status. */
+const byHttpStatus = httpMeaning;
 
 /** A numeric `code` or `status` of an error body, as a number. */
 function numeric(value: unknown): number | undefined {
@@ -126,20 +102,13 @@ function build(
   isSend: boolean,
   providerCode?: unknown,
 ): ParleyError {
-  const retryAfterMs = meaning.code === 'RATE_LIMITED' ? parseRetryAfter(response.headers['retry-after']) : undefined;
-  const maybe = isSend && meaning.delivery === 'unknown' ? '; the message may have been accepted' : '';
   const code = numeric(providerCode) ?? (typeof providerCode === 'string' ? providerCode : undefined);
-  const where = code !== undefined ? `code ${code}, ` : '';
-  return providerError({
-    code: meaning.code,
+  return providerFailure(meaning, response, {
     provider: 'decisiontelecom',
-    message: `DecisionTelecom ${meaning.what} (${where}HTTP ${response.status})${detail}${maybe}`,
-    retryable: meaning.retryable,
-    delivery: meaning.delivery,
-    httpStatus: response.status,
+    label: 'DecisionTelecom',
+    isSend,
+    ...(detail ? { said: detail } : {}),
     ...(code !== undefined ? { providerCode: code } : {}),
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    body: response.body,
   });
 }
 
@@ -159,10 +128,10 @@ export function documentedError(body: ErrorBody, response: TransportResponse, is
   const name = text(body.name);
   const message = text(body.message);
   const parts = [name, message].filter((p) => p !== undefined);
-  let detail = parts.length > 0 ? `: ${parts.join(' - ')}` : '';
+  let detail = parts.join(' - ');
   if (code === 1) {
     const parameter = name !== undefined ? /\[([^\]]*)\]/.exec(name)?.[1]?.trim() : undefined;
-    detail = parameter ? ` for parameter ${parameter}${message ? `: ${message}` : ''}` : detail;
+    detail = parameter ? `invalid parameter ${parameter}${message ? `: ${message}` : ''}` : detail;
   }
   return build(meaning, response, detail, isSend, body.code);
 }

@@ -55,7 +55,7 @@ function createDriver(config: DecisionTelecomConfig, hashKey: (...parts: string[
     buildSend: (message, context) => buildSendRequest(message, context, settings),
     parseSend: parseSendResponse,
     buildStatus: (providerMessageId) => buildStatusRequest(providerMessageId, settings),
-    parseStatus: parseStatusResponse,
+    parseStatus: (response, providerMessageId) => parseStatusResponse(response, providerMessageId),
     parseCallback,
     isProviderMessageId,
   };

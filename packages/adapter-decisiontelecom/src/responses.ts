@@ -1,4 +1,5 @@
-import { type ParleyError, type ProviderStatus, protocolError, type TransportResponse } from '@parley/core';
+import type { ParleyError, ProviderStatus, TransportResponse } from '@parley/core';
+import { protocolError } from '@parley/core/provider';
 import { documentedError, isErrorBody, undocumentedError } from './errors.js';
 import { topLevelRawValue } from './raw-json.js';
 import { mapStatus } from './status.js';
@@ -65,16 +66,27 @@ export function parseSendResponse(response: TransportResponse): { providerMessag
 
 /**
  * Reads a `receive-whatsapp` response: `{"message_id": 554, "status": 1}` on a 2xx gives the
- * unified status (an unlisted code is `unknown`, the raw value kept); anything else is thrown.
+ * unified status (an unlisted code is `unknown`, the raw value kept; a status name is read too);
+ * one about another `message_id` than `askedId` is `PROTOCOL`; anything else is thrown.
  *
  * @example
  * parseStatusResponse({ status: 200, headers: {}, body: '{"message_id":554,"status":7}' });
  * // { status: 'read', providerStatus: 7 }
  */
-export function parseStatusResponse(response: TransportResponse): ProviderStatus {
+export function parseStatusResponse(response: TransportResponse, askedId?: string): ProviderStatus {
   const body = parseJson(response.body);
   const isSuccessStatus = response.status >= 200 && response.status <= 299;
   if (isSuccessStatus && isObject(body) && 'message_id' in body) {
+    if (askedId !== undefined) {
+      const id = messageIdOf(response, body);
+      if (id !== askedId) {
+        throw protocolError(
+          'the status answer is about another message_id than the one asked for',
+          { status: response.status, body: response.body },
+          PROVIDER,
+        );
+      }
+    }
     const status = mapStatus(body.status);
     if (status !== undefined) return status;
   }

@@ -1,4 +1,5 @@
-import { type ProviderRequest, type SendContext, type ValidatedMessage, validationError } from '@parley/core';
+import type { ProviderRequest, SendContext, ValidatedMessage } from '@parley/core';
+import { validationError } from '@parley/core/provider';
 import { RawNumber, writeObject } from './raw-json.js';
 import { templateParams } from './template.js';
 

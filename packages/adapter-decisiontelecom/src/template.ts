@@ -1,4 +1,5 @@
-import { type TemplateComponent, type ValidatedMessage, validationError } from '@parley/core';
+import type { TemplateComponent, ValidatedMessage } from '@parley/core';
+import { validationError } from '@parley/core/provider';
 
 type TemplateMessage = Extract<ValidatedMessage, { type: 'template' }>;
 

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   createMessenger,
+  fetchTransport,
   type Limiter,
   type Messenger,
   memoryLimiter,
   memoryStore,
   ParleyError,
   type SendResult,
+  undiciTransport,
 } from '@parley/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wolkvox } from './provider.js';
@@ -26,6 +28,14 @@ afterEach(async () => {
   opened = [];
   await server.close();
 });
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 const newToken = () => `tok-${randomBytes(12).toString('hex')}`;
 
@@ -139,15 +149,94 @@ describe('at most 2 requests in flight per token', () => {
     expect(server.requests.map((r) => r.body.message)).toEqual(['m0', 'm1', 'm2']);
   });
 
-  it('close() while sends wait: the waiting ones fail ABORTED (not_sent), in-flight ones settle', async () => {
-    const messenger = open(newToken());
+  it('close() while sends wait: waiting ones fail ABORTED (not_sent), sent ones ABORTED (unknown) at once; close waits for the provider', async () => {
+    const token = newToken();
+    const messenger = open(token);
     const sends = Array.from({ length: 5 }, (_, i) => messenger.send({ type: 'text', to: TO, text: `m${i}` }));
-    await messenger.close();
-    const settled = await Promise.allSettled(sends);
-    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
-    for (const s of settled.slice(2)) {
+    const settled = Promise.allSettled(sends);
+    await until(() => server.requests.length === 2);
+    const closing = messenger.close();
+    const results = await settled;
+    // The callers are settled before the provider answered: a held request still counts as at work.
+    expect(server.inFlight(token)).toBe(2);
+    expect(results.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+    for (const s of results.slice(0, 2)) {
+      expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'ABORTED', delivery: 'unknown' });
+    }
+    for (const s of results.slice(2)) {
       expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'ABORTED', delivery: 'not_sent' });
     }
+    await closing;
+    expect(server.inFlight(token)).toBe(0);
     expect(server.requests.map((r) => r.body.message)).toEqual(['m0', 'm1']);
+  });
+});
+
+describe.each([
+  ['undiciTransport', () => undiciTransport()],
+  ['fetchTransport', () => fetchTransport()],
+])('an abandoned request keeps its slot while the provider works on it (%s)', (_name, makeTransport) => {
+  const SLOW_MS = 300;
+  let slow: FakeWolkvox;
+  const messengers: Messenger[] = [];
+  beforeEach(async () => {
+    slow = await startFakeWolkvox({ latencyMs: SLOW_MS });
+  });
+  afterEach(async () => {
+    await Promise.all(messengers.splice(0).map((m) => m.close()));
+    await slow.close();
+  });
+  const openSlow = (token: string, timeoutMs?: number) => {
+    const messenger = createMessenger(
+      {
+        provider: 'wolkvox',
+        token,
+        server: '0042',
+        connectorId: '1',
+        baseUrl: slow.baseUrl,
+        retry: { maxAttempts: 1 },
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      },
+      { providers: [wolkvox], store: memoryStore(), limiter: memoryLimiter(), transport: makeTransport() },
+    );
+    messengers.push(messenger);
+    return messenger;
+  };
+
+  it("timeoutMs below the provider's 60 s: TIMEOUT (unknown) at once, never more than 2 at work", async () => {
+    const token = newToken();
+    const messenger = openSlow(token, 100);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => messenger.send({ type: 'text', to: TO, text: `m${i}` })),
+    );
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'TIMEOUT', delivery: 'unknown' });
+    }
+    await until(() => slow.requests.length === 6 && slow.inFlight(token) === 0);
+    expect(slow.maxConcurrent(token)).toBe(2);
+    expect(slow.concurrencyRejections()).toBe(0);
+  });
+
+  it('an aborted signal: sent ones ABORTED (unknown) at once, waiting ones dropped (not_sent); the next send waits for the provider', async () => {
+    const token = newToken();
+    const messenger = openSlow(token);
+    const controller = new AbortController();
+    const sends = Array.from({ length: 6 }, (_, i) =>
+      messenger.send({ type: 'text', to: TO, text: `m${i}` }, { signal: controller.signal }),
+    );
+    await until(() => slow.requests.length === 2);
+    controller.abort();
+    const results = await Promise.allSettled(sends);
+    expect(slow.inFlight(token)).toBe(2);
+    const deliveries = results.map((r) => (r as PromiseRejectedResult).reason?.delivery);
+    expect(deliveries).toEqual(['unknown', 'unknown', 'not_sent', 'not_sent', 'not_sent', 'not_sent']);
+    const next = messenger.send({ type: 'text', to: TO, text: 'after' });
+    const fresh = messenger.send({ type: 'text', to: TO, text: 'after2' });
+    const more = messenger.send({ type: 'text', to: TO, text: 'after3' });
+    await Promise.all([next, fresh, more]);
+    expect(slow.requests.map((r) => r.body.message)).toEqual(['m0', 'm1', 'after', 'after2', 'after3']);
+    expect(slow.maxConcurrent(token)).toBe(2);
+    expect(slow.concurrencyRejections()).toBe(0);
   });
 });

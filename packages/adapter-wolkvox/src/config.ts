@@ -1,4 +1,4 @@
-import { baseUrlField, commonConfigEntries, integerField, secretField, stringField } from '@parley/core';
+import { baseUrlField, commonConfigEntries, integerField, secretField, stringField } from '@parley/core/provider';
 import * as v from 'valibot';
 
 /**
@@ -6,6 +6,12 @@ import * as v from 'valibot';
  * "Límite de tiempo de consumo del API"), so the client waits a little longer than that.
  */
 export const DEFAULT_TIMEOUT_MS = 65_000;
+
+/**
+ * How long Wolkvox may work on one request (seed 003): a request the caller abandons keeps its
+ * concurrency slot until its answer arrives or this long after it was sent.
+ */
+export const PROVIDER_MAX_REQUEST_MS = 60_000;
 
 /** Wolkvox allows at most 2 simultaneous requests per token (seed 003). */
 export const MAX_CONCURRENT_PER_TOKEN = 2;

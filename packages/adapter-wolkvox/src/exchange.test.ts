@@ -28,6 +28,25 @@ interface RequestCase {
 
 const requestCases: RequestCase[] = [
   {
+    name: 'template currency and date_time parameters go as their fallback_value',
+    message: {
+      type: 'template',
+      to: TO,
+      name: 'recibo',
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+            { type: 'date_time', date_time: { fallback_value: '25/02/1977' } },
+          ],
+        },
+      ],
+    },
+    api: TEMPLATE_API,
+    body: { connector_id: '1', telephone: TELEPHONE, template_name: 'recibo', template_vars: '$100.99;25/02/1977' },
+  },
+  {
     name: 'text: connector_id, telephone digits and message',
     message: { type: 'text', to: TO, text: 'Hola, ¿cómo estás? 👋' },
     api: TEXT_API,
@@ -232,9 +251,9 @@ const responseCases: ResponseCase[] = [
     error: { code: 'PROVIDER_ERROR', retryable: false, delivery: 'unknown', providerCode: 200 },
   },
   {
-    name: 'an undocumented error: PROVIDER_ERROR, delivery unknown',
+    name: 'an undocumented 4xx: core reads it as a refusal before any work',
     answer: { status: 409, body: { code: 409, error: 'CONFLICT', msg: 'SOMETHING NEW' } },
-    error: { code: 'PROVIDER_ERROR', retryable: false, delivery: 'unknown', providerCode: 409 },
+    error: { code: 'PROVIDER_REJECTED', retryable: false, delivery: 'not_sent', providerCode: 409 },
   },
   {
     name: 'a non-JSON 2xx: PROTOCOL',
@@ -246,6 +265,47 @@ const responseCases: ResponseCase[] = [
     answer: { status: 200, body: { code: 'OK', error: null } },
     error: { code: 'PROTOCOL', retryable: false, delivery: 'unknown' },
   },
+  { name: 'success: "error": false beside a 2xx code', answer: { status: 200, body: { ...SENT.body, error: false } } },
+  { name: 'success: "error": "" beside a 2xx code', answer: { status: 200, body: { ...SENT.body, error: '' } } },
+  {
+    name: 'success: a PHP notice printed before an intact JSON object',
+    answer: {
+      status: 200,
+      body: `<br />\n<b>Notice</b>:  Undefined index: customer_id in <b>/var/www/api/whatsapp.php</b> on line <b>88</b><br />\n${JSON.stringify(SENT.body)}`,
+    },
+  },
+  {
+    name: 'a PHP warning before a cut JSON object: PROTOCOL',
+    answer: { status: 200, body: 'Warning: x in /a.php on line 1\n{"code":201,"error":null' },
+    error: { code: 'PROTOCOL', retryable: false, delivery: 'unknown' },
+  },
+  {
+    name: 'a 403 HTML page (no row matches): not sent, retryable',
+    answer: { status: 403, body: '<html><body><h1>403 Forbidden</h1></body></html>' },
+    error: { code: 'PROVIDER_ERROR', retryable: true, delivery: 'not_sent' },
+  },
+  {
+    name: 'a 403 with an empty msg: not sent, retryable',
+    answer: { status: 403, body: { code: 403, error: 'FORBIDDEN', msg: '' } },
+    error: { code: 'PROVIDER_ERROR', retryable: true, delivery: 'not_sent', providerCode: 403 },
+  },
+  {
+    name: 'a 429: RATE_LIMITED, not sent, retryable',
+    answer: { status: 429, body: { code: 429, error: 'TOO MANY REQUESTS', msg: 'slow down' } },
+    error: { code: 'RATE_LIMITED', retryable: true, delivery: 'not_sent', providerCode: 429 },
+  },
+  {
+    name: 'an undocumented 404: not sent (core default, as DecisionTelecom)',
+    answer: { status: 404, body: 'Not Found' },
+    error: { code: 'PROVIDER_REJECTED', retryable: false, delivery: 'not_sent' },
+  },
+  ...['FUERA DE LA VENTANA DE 24HORAS', 'han pasado más de 24 horas', 'last reply over 24h ago', 'ventana cerrada'].map(
+    (msg) => ({
+      name: `the window wording "${msg}" on free-form text`,
+      answer: { status: 400, body: { code: 400, error: 'BAD REQUEST', msg } },
+      error: { code: 'SESSION_WINDOW_CLOSED', retryable: false, delivery: 'not_sent', providerCode: 400 } as const,
+    }),
+  ),
   {
     name: 'a non-JSON 5xx: PROVIDER_ERROR, delivery unknown',
     answer: { status: 502, body: '<html>Bad Gateway</html>' },
@@ -350,6 +410,61 @@ describe.each([nockPath(), mockAgentPath()])('$name', (path: MockPath) => {
     });
   });
 
+  describe('template errors', () => {
+    const templateErrors = [
+      { status: 400, error: 'BAD REQUEST', msg: 'TEMPLATE NOT APPROVED' },
+      { status: 404, error: 'NOT FOUND', msg: 'TEMPLATE NAME INVALID' },
+      { status: 400, error: 'BAD REQUEST', msg: 'Outside the 24 hour window, template required' },
+    ];
+    it.each(templateErrors)("$status $msg on a template is PROVIDER_REJECTED in the provider's words", async (c) => {
+      path.expect(TEMPLATE_API, { status: c.status, body: { code: c.status, error: c.error, msg: c.msg } });
+      const error = await failure(open().send({ type: 'template', to: TO, name: 'promo', variables: ['Ana'] }));
+      expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', delivery: 'not_sent', retryable: false });
+      expect(error.message).toContain(c.msg);
+    });
+  });
+
+  describe('window fallback', () => {
+    it('sends the fallback template when free-form text meets a closed window', async () => {
+      path.expect(TEXT_API, {
+        status: 400,
+        body: { code: 400, error: 'BAD REQUEST', msg: 'FUERA DE VENTANA 24HORAS' },
+      });
+      path.expect(TEMPLATE_API, SENT);
+      const result = await open().send(
+        { type: 'text', to: TO, text: 'hola' },
+        { fallback: { type: 'template', to: TELEPHONE, name: 'retomar', variables: ['Ana'] } },
+      );
+      expect(result.usedFallback).toBe(true);
+      expect(path.captured.map((c) => c.api)).toEqual([TEXT_API, TEMPLATE_API]);
+      expect(path.pending()).toBe(false);
+    });
+
+    it('does not send the fallback after another error', async () => {
+      path.expect(TEXT_API, forbidden('PLEASE VALIDATE TOKEN'));
+      const error = await failure(
+        open().send(
+          { type: 'text', to: TO, text: 'hola' },
+          { fallback: { type: 'template', to: TELEPHONE, name: 'retomar' } },
+        ),
+      );
+      expect(error.code).toBe('AUTH');
+      expect(transport.count()).toBe(1);
+    });
+  });
+
+  describe('Retry-After', () => {
+    it('is kept on a 429 and on an unmatched 403', async () => {
+      path.expect(TEXT_API, { status: 429, body: { code: 429, msg: 'x' }, headers: { 'retry-after': '7' } });
+      const limited = await failure(open().send({ type: 'text', to: TO, text: 'hola' }));
+      expect(limited.retryAfterMs).toBe(7000);
+      await messenger?.close();
+      path.expect(TEXT_API, { status: 403, body: '<html>nope</html>', headers: { 'retry-after': '2' } });
+      const refused = await failure(open().send({ type: 'text', to: TO, text: 'hola' }));
+      expect(refused.retryAfterMs).toBe(2000);
+    });
+  });
+
   describe('retries (3 attempts)', () => {
     const retried = [
       {
@@ -357,7 +472,21 @@ describe.each([nockPath(), mockAgentPath()])('$name', (path: MockPath) => {
         first: 'EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN (2)',
       },
       { name: 'resends after a maintenance 403, then succeeds', first: 'SERVER UNDER MAINTENANCE' },
+      { name: 'resends after a 403 with an empty msg, then succeeds', first: '' },
     ];
+    const refusals: { name: string; answer: Canned }[] = [
+      { name: 'a 403 HTML page', answer: { status: 403, body: '<html><h1>Forbidden</h1></html>' } },
+      { name: 'a 429 with Retry-After: 0', answer: { status: 429, body: '', headers: { 'retry-after': '0' } } },
+    ];
+    it.each(refusals)('resends after $name, then succeeds', async ({ answer }) => {
+      path.expect(TEXT_API, answer);
+      path.expect(TEXT_API, SENT);
+      const result = await open({ retry: { maxAttempts: 3 } }).send({ type: 'text', to: TO, text: 'hola' });
+      expect(result.status).toBe('accepted');
+      expect(transport.count()).toBe(2);
+      expect(path.pending()).toBe(false);
+    });
+
     it.each(retried)('$name', async ({ first }) => {
       path.expect(TEXT_API, forbidden(first));
       path.expect(TEXT_API, SENT);
@@ -373,7 +502,7 @@ describe.each([nockPath(), mockAgentPath()])('$name', (path: MockPath) => {
       {
         name: 'an undocumented error',
         answer: { status: 409, body: { code: 409, error: 'X', msg: 'NEW' } },
-        code: 'PROVIDER_ERROR',
+        code: 'PROVIDER_REJECTED',
       },
       { name: 'a non-JSON 5xx (delivery unknown)', answer: { status: 503, body: 'down' }, code: 'PROVIDER_ERROR' },
       { name: 'TOKEN LIMIT EXCEEDED', answer: forbidden('TOKEN LIMIT EXCEEDED'), code: 'QUOTA_EXCEEDED' },

@@ -1,5 +1,11 @@
 import type { Capabilities, ProviderDefinition, ProviderDriver } from '@parley/core';
-import { DEFAULT_TIMEOUT_MS, defaultBaseUrl, MAX_CONCURRENT_PER_TOKEN, WolkvoxConfig } from './config.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  defaultBaseUrl,
+  MAX_CONCURRENT_PER_TOKEN,
+  PROVIDER_MAX_REQUEST_MS,
+  WolkvoxConfig,
+} from './config.js';
 import { buildSendRequest } from './requests.js';
 import { parseSendResponse } from './responses.js';
 
@@ -42,12 +48,17 @@ export const wolkvox: ProviderDefinition<WolkvoxConfig> = {
       capabilities,
       secrets: [token],
       scope: key,
-      concurrency: { key, max: config.maxConcurrent ?? MAX_CONCURRENT_PER_TOKEN },
+      // The provider may work on a request for up to 60 s, whether or not the client still waits.
+      concurrency: {
+        key,
+        max: config.maxConcurrent ?? MAX_CONCURRENT_PER_TOKEN,
+        holdUntilSettledMs: PROVIDER_MAX_REQUEST_MS,
+      },
       ...(config.dailyLimit !== undefined ? { dailyQuota: { key, limit: config.dailyLimit } } : {}),
       timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       ...(config.retry?.maxAttempts !== undefined ? { maxAttempts: config.retry.maxAttempts } : {}),
       buildSend: (message) => buildSendRequest(target, message),
-      parseSend: parseSendResponse,
+      parseSend: (response, request) => parseSendResponse(response, request),
     };
   },
 };

@@ -1,4 +1,5 @@
-import { type ProviderRequest, unsupportedError, type ValidatedMessage } from '@parley/core';
+import type { ProviderRequest, ValidatedMessage } from '@parley/core';
+import { unsupportedError } from '@parley/core/provider';
 import { templateFields } from './template.js';
 
 /** The Wolkvox APIs this adapter calls (the `api` query value). */

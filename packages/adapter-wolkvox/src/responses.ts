@@ -1,5 +1,7 @@
-import { type ParleyError, protocolError, providerError, type TransportResponse } from '@parley/core';
-import { classifyError } from './errors.js';
+import type { ParleyError, ProviderRequest, TransportResponse } from '@parley/core';
+import { protocolError, providerFailure, readJsonObject } from '@parley/core/provider';
+import { classifyError, type WolkvoxApi } from './errors.js';
+import { WOLKVOX_APIS } from './requests.js';
 
 const PROVIDER = 'wolkvox';
 
@@ -10,58 +12,58 @@ interface Answer {
   readonly msg?: unknown;
 }
 
+/** The API a request called, from its `api` query value (`text` when it cannot be told). */
+export function apiOf(request: Pick<ProviderRequest, 'url'> | undefined): WolkvoxApi {
+  return request?.url.includes(`api=${WOLKVOX_APIS.template}`) ? 'template' : 'text';
+}
+
 /**
  * Reads a send answer. Success is a 2xx whose body `code` (read with `Number()`, since some
- * Wolkvox APIs send it as a string) is 200..299 or absent and whose `error` is null; Wolkvox
- * returns no message id, so core gives the message its own. Anything else throws a classified
- * `ParleyError` carrying `httpStatus`, `providerCode` and the raw body.
+ * Wolkvox APIs send it as a string) is 200..299 or absent and whose `error` is null, `false` or
+ * `""`; a PHP notice or warning printed before an intact JSON object is read past. Wolkvox returns
+ * no message id, so core gives the message its own. Anything else throws a classified
+ * `ParleyError` carrying `httpStatus`, `providerCode` and the raw body (redacted by core).
  *
  * @example
  * parseSendResponse({ status: 201, headers: {}, body: '{"code":201,"error":null,"msg":"Message has been sent successfully"}' });
  * // {}
  */
-export function parseSendResponse(response: TransportResponse): { providerMessageId?: string } {
+export function parseSendResponse(
+  response: TransportResponse,
+  request?: Pick<ProviderRequest, 'url'>,
+): { providerMessageId?: string } {
+  const api = apiOf(request);
   const ok = response.status >= 200 && response.status < 300;
-  const answer = readAnswer(response.body);
+  const answer: Answer | undefined = readJsonObject(response.body, { skipPhpDiagnostics: true });
   if (answer === undefined) {
     if (ok) throw protocolError('the body is not a JSON object', response, PROVIDER);
-    throw toError(response, response.status, {});
+    throw toError(response, response.status, {}, api);
   }
   const code = readCode(answer.code);
   if (ok && code === undefined && answer.code != null) {
     throw protocolError('the code is not a number', response, PROVIDER);
   }
-  if (ok && (code === undefined || isSuccess(code)) && answer.error == null) return {};
+  if (ok && (code === undefined || isSuccess(code)) && noError(answer.error)) return {};
   // A 2xx code under an error status (or beside an `error`) says nothing: go by the HTTP status.
-  throw toError(response, code !== undefined && !isSuccess(code) ? code : response.status, answer);
+  throw toError(response, code !== undefined && !isSuccess(code) ? code : response.status, answer, api);
 }
 
-function toError(response: TransportResponse, code: number, answer: Answer): ParleyError {
+function toError(response: TransportResponse, code: number, answer: Answer, api: WolkvoxApi): ParleyError {
   const msg = text(answer.msg);
   const name = text(answer.error);
-  const outcome = classifyError(code, msg);
-  const said = [name, msg].filter(Boolean).join(': ') || 'no message';
   const providerCode = answer.code;
-  return providerError({
-    code: outcome.code,
+  return providerFailure(classifyError(code, msg, api), response, {
     provider: PROVIDER,
-    message: `Wolkvox answered ${code} (${said}): ${outcome.meaning}`,
-    retryable: outcome.retryable,
-    delivery: outcome.delivery,
-    httpStatus: response.status,
+    label: 'Wolkvox',
+    isSend: true,
+    ...(name || msg ? { said: [name, msg].filter(Boolean).join(': ') } : {}),
     ...(typeof providerCode === 'number' || typeof providerCode === 'string' ? { providerCode } : {}),
-    body: response.body,
   });
 }
 
-/** The body as an object, or `undefined` when it is not a JSON object. */
-function readAnswer(body: string): Answer | undefined {
-  try {
-    const value: unknown = JSON.parse(body);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Answer) : undefined;
-  } catch {
-    return undefined;
-  }
+/** `error` says there is none: absent, null, `false` or an empty string. */
+function noError(value: unknown): boolean {
+  return value == null || value === false || value === '';
 }
 
 /** `code` as a whole number (`201` or `"201"`), or `undefined` when absent or unreadable. */
@@ -76,6 +78,6 @@ function isSuccess(code: number): boolean {
 }
 
 function text(value: unknown): string {
-  if (value === undefined || value === null) return '';
+  if (value === undefined || value === null || value === false) return '';
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -1,4 +1,5 @@
-import { type Issue, type ValidatedMessage, validationError } from '@parley/core';
+import type { Issue, ValidatedMessage } from '@parley/core';
+import { validationError } from '@parley/core/provider';
 
 type TemplateMessage = Extract<ValidatedMessage, { type: 'template' }>;
 type Component = NonNullable<TemplateMessage['components']>[number];
@@ -66,6 +67,11 @@ function readComponent(
     const link = component.type === 'header' ? mediaLink(parameter) : undefined;
     if (component.type === 'body' && parameter.type === 'text') {
       vars.push({ path: `${path}.text`, value: parameter.text });
+    } else if (component.type === 'body' && parameter.type === 'currency') {
+      // Wolkvox takes plain text variables: the value Meta shows where it cannot localise.
+      vars.push({ path: `${path}.currency.fallback_value`, value: parameter.currency.fallback_value });
+    } else if (component.type === 'body' && parameter.type === 'date_time') {
+      vars.push({ path: `${path}.date_time.fallback_value`, value: parameter.date_time.fallback_value });
     } else if (link !== undefined && media === undefined) {
       media = link;
     } else if (link !== undefined) {

@@ -1,12 +1,5 @@
-import {
-  configFromEnv,
-  isSafeKey,
-  type ParleyConfig,
-  type ProviderDefinition,
-  parseDsn,
-  type RawConfig,
-  setPath,
-} from '@parley/core';
+import { configFromEnv, type ParleyConfig, type ProviderDefinition, parseDsn } from '@parley/core';
+import { isSafeKey, type RawConfig, setPath } from '@parley/core/provider';
 import { UsageError } from './io.js';
 
 /**

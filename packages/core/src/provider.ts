@@ -51,8 +51,13 @@ export interface ProviderDriver {
   readonly secrets: readonly string[];
   /** Scope of this account's messages in the store (provider name plus a credential hash). */
   readonly scope: string;
-  /** A concurrency limit the provider imposes on one credential. */
-  readonly concurrency?: { readonly key: string; readonly max: number };
+  /**
+   * A concurrency limit the provider imposes on one credential. With `holdUntilSettledMs`, a
+   * request the caller abandons (its signal, `close()`, a shorter `timeoutMs`) is not cut off: the
+   * caller's promise settles at once, but the request keeps its slot until its answer arrives or
+   * this long after it was sent (the provider may still be at work on it).
+   */
+  readonly concurrency?: { readonly key: string; readonly max: number; readonly holdUntilSettledMs?: number };
   /** A daily request quota the user asked core to enforce for one credential. */
   readonly dailyQuota?: { readonly key: string; readonly limit: number };
   /** Per-request time limit (ms). */
@@ -66,10 +71,11 @@ export interface ProviderDriver {
 
   /** Builds the HTTP request for a send. May throw `VALIDATION` for provider-specific rules. */
   buildSend(message: ValidatedMessage, context: SendContext): ProviderRequest;
-  /** Reads a send response: the provider's id, or a thrown `ParleyError`. */
-  parseSend(response: TransportResponse): { providerMessageId?: string };
+  /** Reads a send response (of `request`, the one `buildSend` made): the provider's id, or a thrown `ParleyError`. */
+  parseSend(response: TransportResponse, request?: ProviderRequest): { providerMessageId?: string };
   buildStatus?(providerMessageId: string): ProviderRequest;
-  parseStatus?(response: TransportResponse): ProviderStatus;
+  /** Reads a status answer to the query about `providerMessageId` (an answer about another id is `PROTOCOL`). */
+  parseStatus?(response: TransportResponse, providerMessageId?: string): ProviderStatus;
   /** Reads a callback's fields (JSON body, form body or query string, merged). */
   parseCallback?(fields: Readonly<Record<string, unknown>>): CallbackStatus;
   /** Whether a string the user passes to `getStatus` can be the provider's own message id. */

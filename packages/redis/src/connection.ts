@@ -1,4 +1,5 @@
-import { configError, networkError, ParleyError } from '@parley/core';
+import { ParleyError } from '@parley/core';
+import { configError, networkError } from '@parley/core/provider';
 import { Redis, ReplyError } from 'ioredis';
 
 /** Where to find Redis: a URL (a connection is opened and later closed by us) or a client you own. */

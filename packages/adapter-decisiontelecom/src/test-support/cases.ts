@@ -146,6 +146,81 @@ export const REQUEST_CASES: readonly RequestCase[] = [
     },
   },
   {
+    name: 'template as Meta defines it: image provider, currency, date_time, a button index as a string',
+    message: {
+      type: 'template',
+      to: TO,
+      name: 'receipt',
+      components: [
+        {
+          type: 'header',
+          parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/h.jpg', provider: { name: 'cdn' } } }],
+        },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ana' },
+            { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+            { type: 'date_time', date_time: { fallback_value: 'February 25, 1977' } },
+          ],
+        },
+        { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'yes' }] },
+      ],
+    },
+    body: { ...base, message_type: 4, template_name: 'receipt', template_params: expect.any(String) },
+    templateParams: {
+      to: DIGITS,
+      type: 'template',
+      template: {
+        language: { policy: 'deterministic', code: 'en_US' },
+        name: 'receipt',
+        components: [
+          {
+            type: 'header',
+            parameters: [
+              { type: 'image', image: { link: 'https://cdn.example.com/h.jpg', provider: { name: 'cdn' } } },
+            ],
+          },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Ana' },
+              { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+              { type: 'date_time', date_time: { fallback_value: 'February 25, 1977' } },
+            ],
+          },
+          { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'yes' }] },
+        ],
+      },
+    },
+  },
+  {
+    name: 'template with video and document headers (document filename and provider)',
+    message: {
+      type: 'template',
+      to: TO,
+      name: 'docs',
+      components: [
+        {
+          type: 'header',
+          parameters: [
+            {
+              type: 'document',
+              document: { link: 'https://cdn.example.com/a.pdf', filename: 'a.pdf', provider: { name: 'x' } },
+            },
+          ],
+        },
+      ],
+    },
+    body: { ...base, message_type: 4, template_name: 'docs', template_params: expect.any(String) },
+  },
+  {
+    name: 'a sender of 20 emoji counts 20 characters (code points)',
+    config: { sender: '🚀'.repeat(20) },
+    message: { type: 'text', to: TO, text: 'hi' },
+    body: { ...base, source_addr: '🚀'.repeat(20), message_type: 1, text: 'hi' },
+  },
+  {
     name: 'apiKeyEncoding encode (default): Basic base64(key)',
     config: { apiKey: 'k3y-ABC', apiKeyEncoding: 'encode' },
     message: { type: 'text', to: TO, text: 'hi' },
@@ -342,6 +417,16 @@ export const UNDOCUMENTED_CASES: readonly ResponseCase[] = [
     },
   },
   {
+    name: 'an error object with code and status but no name is read by the error table',
+    reply: jsonReply(402, { code: 3, status: 402 }),
+    error: { code: 'INSUFFICIENT_BALANCE', retryable: false, delivery: 'not_sent', httpStatus: 402, providerCode: 3 },
+  },
+  {
+    name: 'code and status but no name, under HTTP 200, is still an error',
+    reply: jsonReply(200, { code: 7, status: 503, message: 'Service Unavailable' }),
+    error: { code: 'SESSION_WINDOW_CLOSED', retryable: false, delivery: 'not_sent', httpStatus: 200, providerCode: 7 },
+  },
+  {
     name: 'a code sent as a string is read as a number',
     reply: jsonReply(402, { name: 'Topup balance is required', message: 'User balance is empty', code: '3' }),
     error: { code: 'INSUFFICIENT_BALANCE', retryable: false, delivery: 'not_sent', httpStatus: 402, providerCode: 3 },
@@ -428,7 +513,30 @@ export const STATUS_CASES: readonly StatusCase[] = [
     final: false,
   },
   { name: 'status "1" (a string) is delivered', reply: statusReply('1'), status: 'delivered', providerStatus: '1' },
-  { name: 'a non-numeric status is PROTOCOL', reply: statusReply('seen'), error: protocol(200) },
+  ...(
+    [
+      ['sent', 'sent'],
+      ['delivered', 'delivered'],
+      ['rejected', 'rejected'],
+      ['error', 'failed'],
+      ['FAILED', 'failed'],
+      ['Deleted', 'deleted'],
+      ['pending', 'pending'],
+      ['seen', 'read'],
+      ['READ', 'read'],
+    ] as const
+  ).map(([name, status]) => ({
+    name: `status "${name}" (by name) is ${status}`,
+    reply: statusReply(name),
+    status,
+    providerStatus: name,
+  })),
+  { name: 'a status that is neither a code nor a name is PROTOCOL', reply: statusReply('lost'), error: protocol(200) },
+  {
+    name: 'a status answer about another message_id is PROTOCOL',
+    reply: jsonReply(200, { message_id: 555, status: 1 }),
+    error: protocol(200),
+  },
   { name: 'no status is PROTOCOL', reply: jsonReply(200, { message_id: 554 }), error: protocol(200) },
   { name: 'no message_id is PROTOCOL', reply: jsonReply(200, { status: 1 }), error: protocol(200) },
   ...errorRowCases(),

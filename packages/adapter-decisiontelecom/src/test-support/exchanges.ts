@@ -1,4 +1,4 @@
-import type { Messenger, ParleyError, StatusUpdate, Transport } from '@parley/core';
+import type { Messenger, ParleyError, StatusUpdate, TemplateMessage, Transport } from '@parley/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type ExpectedError,
@@ -68,6 +68,32 @@ export function describeExchanges(harness: Harness): void {
         c.check?.(seen, result);
       });
 
+      it.each([
+        {
+          field: 'components.0.parameters.0.image.size',
+          parameter: { type: 'image', image: { link: 'https://a.b/c.jpg', size: 1 } },
+        },
+        {
+          field: 'components.0.parameters.0.currency.rate',
+          parameter: { type: 'currency', currency: { fallback_value: '$1', code: 'USD', amount_1000: 1000, rate: 1 } },
+        },
+        {
+          field: 'components.0.parameters.0.date_time.day_of_week',
+          parameter: { type: 'date_time', date_time: { fallback_value: 'x', day_of_week: 1 } },
+        },
+      ])('still refuses an unknown template field, naming $field', async ({ field, parameter }) => {
+        const message = {
+          type: 'template',
+          to: '+57 300 123 4567',
+          name: 'x',
+          components: [{ type: 'header', parameters: [parameter] }],
+        };
+        const error = await rejection(open().send(message as never));
+        expect(error).toMatchObject({ code: 'VALIDATION', delivery: 'not_sent' });
+        expect(error.message).toContain(field);
+        expect(harness.seen()).toHaveLength(0);
+      });
+
       it('refuses variables together with a body component (VALIDATION naming variables), sending nothing', async () => {
         const error = await rejection(
           open().send({
@@ -112,6 +138,43 @@ export function describeExchanges(harness: Harness): void {
         const [seen] = harness.seen();
         expect(seen?.path).toBe(STATUS_PATH);
         expect(seen?.body).toBe('{"message_id":554}');
+      });
+    });
+
+    describe('window fallback', () => {
+      const FALLBACK: TemplateMessage = {
+        type: 'template',
+        to: '+57 300 123 4567',
+        name: 'reengage',
+        variables: ['Ana'],
+      };
+      const windowClosed = jsonReply(503, {
+        name: 'Service Unavailable',
+        message: 'more than 24 hours since the customer last replied',
+        code: 7,
+        status: 503,
+      });
+
+      it('sends the fallback template, once, when the window is closed (usedFallback: true)', async () => {
+        harness.queue(SEND_PATH, windowClosed, jsonReply(200, '{"message_id":560}'));
+        const result = await open({ retry: { maxAttempts: 3 } }).send(TEXT, { fallback: FALLBACK });
+        expect(result).toMatchObject({ providerMessageId: '560', usedFallback: true });
+        const [first, second, ...more] = harness.seen();
+        expect(more).toHaveLength(0);
+        expect(JSON.parse(first?.body ?? '{}').message_type).toBe(1);
+        expect(JSON.parse(second?.body ?? '{}')).toMatchObject({ message_type: 4, template_name: 'reengage' });
+      });
+
+      it('does not loop when the fallback meets a closed window too', async () => {
+        harness.queue(SEND_PATH, windowClosed, windowClosed, jsonReply(200, '{"message_id":561}'));
+        const error = await rejection(open({ retry: { maxAttempts: 3 } }).send(TEXT, { fallback: FALLBACK }));
+        expect(error.code).toBe('SESSION_WINDOW_CLOSED');
+        expect(harness.seen()).toHaveLength(2);
+      });
+
+      it('without a fallback, a closed window is SESSION_WINDOW_CLOSED and usedFallback is never set', async () => {
+        harness.queue(SEND_PATH, jsonReply(200, '{"message_id":562}'));
+        expect((await open().send(TEXT)).usedFallback).toBeUndefined();
       });
     });
 

@@ -28,6 +28,8 @@ export interface FakeWolkvox {
   readonly concurrencyRejections: () => number;
   /** The most requests of one token seen in flight at once (a refused third one included). */
   maxConcurrent(token: string): number;
+  /** Requests of one token being worked on now (whether or not their clients still wait). */
+  inFlight(token: string): number;
   /** Answers the next request with this status and body instead of serving it. */
   answerNext(status: number, body: unknown): void;
   /** Answers the next request with the 403 `PLEASE VALIDATE TOKEN`. */
@@ -118,6 +120,7 @@ export async function startFakeWolkvox(options: FakeWolkvoxOptions = {}): Promis
     requests,
     concurrencyRejections: () => rejections,
     maxConcurrent: (token) => peaks.get(token) ?? 0,
+    inFlight: (token) => active.get(token) ?? 0,
     answerNext: (status, body) => scripted.push([status, body]),
     failNextWithAuthError: () => scripted.push(ANSWERS.badToken),
     async close() {

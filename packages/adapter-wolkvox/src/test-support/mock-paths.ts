@@ -18,6 +18,8 @@ export interface Captured {
 export interface Canned {
   readonly status: number;
   readonly body: unknown;
+  /** Extra response headers (e.g. `retry-after`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -38,8 +40,8 @@ export interface MockPath {
 
 function encode(answer: Canned): { body: string; headers: Record<string, string> } {
   return typeof answer.body === 'string'
-    ? { body: answer.body, headers: { 'content-type': 'text/html' } }
-    : { body: JSON.stringify(answer.body), headers: { 'content-type': 'application/json' } };
+    ? { body: answer.body, headers: { 'content-type': 'text/html', ...answer.headers } }
+    : { body: JSON.stringify(answer.body), headers: { 'content-type': 'application/json', ...answer.headers } };
 }
 
 function lower(headers: Record<string, unknown>): Record<string, string> {

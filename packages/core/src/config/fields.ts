@@ -39,14 +39,20 @@ export const booleanField = (name: string) =>
     `${name} must be true or false`,
   );
 
-/** A non-empty string after trimming, at most `max` characters. */
+/** A non-empty string after trimming, at most `max` characters (code points: an emoji counts once). */
 export const stringField = (name: string, max = 1024) =>
   v.pipe(
     v.string(`${name} must be a string`),
     v.trim(),
     v.minLength(1, `${name} must not be empty`),
-    v.maxLength(max, `${name} must be at most ${max} characters`),
+    v.check((s) => codePoints(s) <= max, `${name} must be at most ${max} characters`),
   );
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 

@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../retry/policy.js';
 import type { Delivery, ErrorCode, Issue } from './codes.js';
 import { ParleyError } from './ParleyError.js';
 
@@ -180,4 +181,74 @@ export function quotaExceededError(limit: number, provider: string): ParleyError
 export function unexpectedError(what: string, cause: unknown): ParleyError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new ParleyError({ code: 'INTERNAL', message: `${what}: ${detail}`, delivery: 'unknown', cause });
+}
+
+/**
+ * What one kind of provider failure means for the client: the `ParleyError` code, whether the
+ * same call may succeed later, and whether the provider surely did not take the message.
+ * Adapters keep tables of these; core's `httpMeaning` is the default by HTTP status.
+ */
+export interface ErrorMeaning {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly delivery: Delivery;
+  /** A short explanation, added to the error's message. */
+  readonly what: string;
+}
+
+export interface ProviderFailureInit {
+  /** The provider's name, e.g. `wolkvox`. */
+  readonly provider: string;
+  /** How the provider calls itself in messages, e.g. `Wolkvox`. Default: `provider`. */
+  readonly label?: string;
+  /** The provider's own words (its error name and message), quoted in the error's message. */
+  readonly said?: string;
+  readonly providerCode?: string | number;
+  /** For a send: an `unknown` delivery adds "the message may have been accepted". */
+  readonly isSend?: boolean;
+  /** The clock for an HTTP-date `Retry-After`. Default `Date.now()`. */
+  readonly now?: number;
+}
+
+/**
+ * The one builder of a provider's failure answer: the meaning (from an adapter's table or core's
+ * `httpMeaning`), the HTTP status, the provider's code and words, the raw body (redacted and
+ * truncated by the messenger) and, for a retryable refusal, the `Retry-After` read once.
+ *
+ * @example
+ * throw providerFailure(httpMeaning(res.status) ?? unknownAnswer, res, { provider: 'acme', said: 'quota' });
+ */
+export function providerFailure(
+  meaning: ErrorMeaning,
+  response: { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string },
+  init: ProviderFailureInit,
+): ParleyError {
+  const retryAfter = response.headers['retry-after'];
+  const retryAfterMs =
+    meaning.retryable && meaning.delivery === 'not_sent' && retryAfter !== undefined
+      ? parseRetryAfter(retryAfter, init.now ?? Date.now())
+      : undefined;
+  const code = init.providerCode !== undefined ? `code ${init.providerCode}, ` : '';
+  const said = init.said ? ` (${init.said})` : ` (${describeBody(response.body)})`;
+  const maybe = init.isSend && meaning.delivery === 'unknown' ? '; the message may have been accepted' : '';
+  return new ParleyError({
+    code: meaning.code,
+    provider: init.provider,
+    message: `${init.label ?? init.provider} answered ${code}HTTP ${response.status}${said}: ${meaning.what}${maybe}`,
+    retryable: meaning.retryable,
+    delivery: meaning.delivery,
+    httpStatus: response.status,
+    ...(init.providerCode !== undefined ? { providerCode: init.providerCode } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    body: response.body,
+  });
+}
+
+/** How a body that says nothing readable looks, for an error's message: never its content. */
+export function describeBody(body: string): string {
+  const text = body.trim();
+  if (text === '') return 'an empty body';
+  if (/^<(!doctype|html|head|body|\?xml)\b/i.test(text) || /<\/(html|body|h1|title)>/i.test(text))
+    return 'an HTML page';
+  return 'an undocumented body';
 }

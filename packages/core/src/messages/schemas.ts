@@ -67,16 +67,35 @@ export const ImageMessage = v.strictObject({
 });
 export type ImageMessage = v.InferInput<typeof ImageMessage>;
 
-const Link = v.strictObject({ link: v.pipe(v.string(), v.url('link must be an absolute URL')) });
+const link = v.pipe(v.string(), v.url('link must be an absolute URL'));
+/** Meta's optional media provider (`{ name }`), for media hosted by a named provider. */
+const mediaProvider = v.optional(
+  v.strictObject({ name: v.pipe(v.string(), v.minLength(1, 'name must not be empty')) }),
+);
+const Media = v.strictObject({ link, provider: mediaProvider });
+const nonEmpty = (name: string) =>
+  v.pipe(v.string(`${name} must be a string`), v.minLength(1, `${name} must not be empty`));
 
 /** One parameter of a template component (Meta's on-premises template format). */
 export const TemplateParameter = v.variant('type', [
   v.strictObject({ type: v.literal('text'), text: v.pipe(v.string(), v.minLength(1, 'text must not be empty')) }),
-  v.strictObject({ type: v.literal('image'), image: Link }),
-  v.strictObject({ type: v.literal('video'), video: Link }),
+  v.strictObject({ type: v.literal('image'), image: Media }),
+  v.strictObject({ type: v.literal('video'), video: Media }),
   v.strictObject({
     type: v.literal('document'),
-    document: v.strictObject({ ...Link.entries, filename: v.optional(v.string()) }),
+    document: v.strictObject({ link, provider: mediaProvider, filename: v.optional(v.string()) }),
+  }),
+  v.strictObject({
+    type: v.literal('currency'),
+    currency: v.strictObject({
+      fallback_value: nonEmpty('fallback_value'),
+      code: v.pipe(v.string(), v.regex(/^[A-Z]{3}$/, 'code must be an ISO 4217 code such as USD')),
+      amount_1000: v.pipe(v.number('amount_1000 must be a number'), v.integer('amount_1000 must be a whole number')),
+    }),
+  }),
+  v.strictObject({
+    type: v.literal('date_time'),
+    date_time: v.strictObject({ fallback_value: nonEmpty('fallback_value') }),
   }),
   v.strictObject({ type: v.literal('payload'), payload: v.string() }),
 ]);
@@ -86,7 +105,13 @@ export type TemplateParameter = v.InferInput<typeof TemplateParameter>;
 export const TemplateComponent = v.strictObject({
   type: v.picklist(['header', 'body', 'footer', 'button'], 'type must be header, body, footer or button'),
   sub_type: v.optional(v.picklist(['quick_reply', 'url'])),
-  index: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** A button's position: a number or a numeric string (Meta's examples use both). */
+  index: v.optional(
+    v.union(
+      [v.pipe(v.number(), v.integer(), v.minValue(0)), v.pipe(v.string(), v.regex(/^\d{1,2}$/))],
+      'index must be a whole number (or a string of digits) of at least 0',
+    ),
+  ),
   parameters: v.array(TemplateParameter),
 });
 export type TemplateComponent = v.InferInput<typeof TemplateComponent>;

@@ -1,4 +1,4 @@
-import { abortedError, quotaExceededError } from '../errors/factories.js';
+import { abortedError, quotaExceededError, timeoutError } from '../errors/factories.js';
 import { ParleyError } from '../errors/ParleyError.js';
 import type { Limiter } from '../limiter/types.js';
 import type { Logger } from '../logger.js';
@@ -6,6 +6,7 @@ import type { ProviderDriver, ProviderRequest } from '../provider.js';
 import { runWithRetry } from '../retry/run.js';
 import type { Store } from '../store/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import { describeTarget } from '../transport/errors.js';
 import type { Transport, TransportResponse } from '../transport/types.js';
 
 export interface CallOptions {
@@ -35,7 +36,15 @@ const DAY_MS = 86_400_000;
  * transport with its time limit, the adapter's parser, and retries decided by `decideRetry`.
  */
 export class ProviderCaller {
+  /** Requests whose callers gave up but whose slots are still held (see `holding`). */
+  private readonly held = new Set<Promise<unknown>>();
+
   constructor(private readonly deps: CallerDeps) {}
+
+  /** Resolves once every held request has settled (for `close()`). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.held]);
+  }
 
   call<T>(request: ProviderRequest, parse: (response: TransportResponse) => T, options: CallOptions): Promise<T> {
     const { driver, logger } = this.deps;
@@ -68,10 +77,16 @@ export class ProviderCaller {
     const release = driver.concurrency
       ? await limiter.acquire(driver.concurrency.key, { max: driver.concurrency.max, signal: waitSignal })
       : undefined;
+    const holdMs = release ? driver.concurrency?.holdUntilSettledMs : undefined;
+    let holds = false;
     try {
       if (signal?.aborted)
         throw signal.reason instanceof ParleyError ? signal.reason : abortedError('not_sent', signal.reason);
       if (driver.dailyQuota) await this.countQuota();
+      if (release && holdMs !== undefined) {
+        holds = true;
+        return await this.holding(transport, request, parse, waitSignal, release, holdMs);
+      }
       const response = await transport.request(
         driver.timeoutMs === undefined && !signal
           ? request
@@ -83,8 +98,71 @@ export class ProviderCaller {
       );
       return parse(response);
     } finally {
-      release?.();
+      if (!holds) release?.();
     }
+  }
+
+  /**
+   * A request whose slot stays taken until the provider is surely done with it: the caller may
+   * give up (its signal, `close()`, a `timeoutMs` below `holdMs`) and its promise settles at
+   * once, but the request is not cut off; the slot is freed when the answer arrives or `holdMs`
+   * after the request was sent, whichever comes first.
+   */
+  private holding<T>(
+    transport: Transport,
+    request: ProviderRequest,
+    parse: (response: TransportResponse) => T,
+    abandon: AbortSignal,
+    release: () => void,
+    holdMs: number,
+  ): Promise<T> {
+    const callerMs = this.deps.driver.timeoutMs;
+    const holdTimer = setTimeout(release, holdMs);
+    const work = transport.request({ ...request, timeoutMs: Math.max(callerMs ?? holdMs, holdMs) });
+    this.held.add(work);
+    const done = () => {
+      clearTimeout(holdTimer);
+      release();
+      this.held.delete(work);
+    };
+    work.then(done, done);
+    return new Promise<T>((resolve, reject) => {
+      let callerTimer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        clearTimeout(callerTimer);
+        abandon.removeEventListener('abort', onAbandon);
+      };
+      const onAbandon = () => {
+        cleanup();
+        reject(abortedError('unknown', abandon.reason));
+      };
+      if (callerMs !== undefined && callerMs < holdMs) {
+        callerTimer = setTimeout(() => {
+          cleanup();
+          reject(
+            timeoutError(
+              `waiting for ${describeTarget(request.method, request.url)} (limit ${callerMs} ms); the request keeps its slot until the provider is done`,
+              'unknown',
+            ),
+          );
+        }, callerMs);
+      }
+      abandon.addEventListener('abort', onAbandon, { once: true });
+      work.then(
+        (response) => {
+          cleanup();
+          try {
+            resolve(parse(response));
+          } catch (error) {
+            reject(error);
+          }
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Counts one request against the daily quota, failing fast (not sent) once it is used up. */

@@ -19,7 +19,7 @@ import type { MessageRecord, Store } from '../store/types.js';
 import { Telemetry, type TelemetryOptions } from '../telemetry/telemetry.js';
 import { StatusHub } from '../tracker/hub.js';
 import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
-import type { Transport } from '../transport/types.js';
+import type { Transport, TransportResponse } from '../transport/types.js';
 import { undiciTransport } from '../transport/undici.js';
 import { createWebhookHandler } from '../webhook/handler.js';
 import { signCallbackUrl } from '../webhook/sign.js';
@@ -197,7 +197,34 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       if (!this.capabilities[validated.type]) {
         throw unsupportedError(`${validated.type} messages`, this.provider);
       }
-      if (options.idempotencyKey === undefined) return await this.#deliver(validated, options);
+      let fallback: ValidatedMessage | undefined;
+      if (options.fallback !== undefined) {
+        // The fallback is checked as fully as the message, before anything is sent.
+        try {
+          fallback = validateMessage(options.fallback, this.provider);
+        } catch (error) {
+          const issues = error instanceof ParleyError ? error.issues : undefined;
+          if (!issues) throw error;
+          throw validationError(
+            issues.map((i) => ({ path: i.path ? `fallback.${i.path}` : 'fallback', message: i.message })),
+            this.provider,
+          );
+        }
+        if (fallback.type !== 'template') {
+          throw validationError(
+            [{ path: 'fallback.type', message: 'fallback must be a template message' }],
+            this.provider,
+          );
+        }
+        if (fallback.to !== validated.to) {
+          throw validationError(
+            [{ path: 'fallback.to', message: 'fallback.to must be the recipient of the message' }],
+            this.provider,
+          );
+        }
+        if (!this.capabilities.template) throw unsupportedError('template messages', this.provider);
+      }
+      if (options.idempotencyKey === undefined) return await this.#deliver(validated, options, fallback);
       const deps = {
         store: this.#store,
         scope: this.#driver.scope,
@@ -206,15 +233,27 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         closing: this.#closing.signal,
       };
       return await sendOnce(deps, options.idempotencyKey, validated, options.signal, () =>
-        this.#deliver(validated, options),
+        this.#deliver(validated, options, fallback),
       );
     } catch (error) {
       throw finalizeError(error, this.provider, this.#secrets);
     }
   }
 
-  /** One send of a validated message: the request, the provider's answer, the accepted event. */
-  async #deliver(validated: ValidatedMessage, options: SendOptions): Promise<SendResult> {
+  /**
+   * One send of a validated message: the request, the provider's answer, the accepted event. A
+   * closed session window sends `fallback` (a template to the same recipient) instead, once.
+   */
+  async #deliver(validated: ValidatedMessage, options: SendOptions, fallback?: ValidatedMessage): Promise<SendResult> {
+    if (fallback !== undefined) {
+      try {
+        return await this.#deliver(validated, options);
+      } catch (error) {
+        if (!(error instanceof ParleyError) || error.code !== 'SESSION_WINDOW_CLOSED') throw error;
+        this.#logger.debug('session window closed; sending the fallback template', { provider: this.provider });
+        return { ...(await this.#deliver(fallback, options)), usedFallback: true };
+      }
+    }
     const id = newMessageId();
     const callbacks = this.#driver.callbacks;
     const request = this.#driver.buildSend(validated, {
@@ -223,7 +262,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     });
     const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
     const { providerMessageId } = await this.#caller
-      .call(request, (res) => this.#driver.parseSend(res), callOptions)
+      .call(request, (res) => this.#driver.parseSend(res, request), callOptions)
       .catch((error: unknown) => {
         // The provider may have it: its later statuses will carry this id, so the error does too.
         if (error instanceof ParleyError && error.delivery === 'unknown') throw error.with({ messageId: id });
@@ -303,7 +342,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   #queryStatus(providerMessageId: string, signal?: AbortSignal): Promise<ProviderStatus> {
     const driver = this.#driver;
     if (!driver.buildStatus || !driver.parseStatus) throw unsupportedError('status queries', this.provider);
-    const parse = driver.parseStatus.bind(driver);
+    const parseStatus = driver.parseStatus.bind(driver);
+    const parse = (response: TransportResponse) => parseStatus(response, providerMessageId);
     return this.#caller.call(driver.buildStatus(providerMessageId), parse, {
       isSend: false,
       ...(signal ? { signal } : {}),
@@ -344,6 +384,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       this.#closing.abort(abortedError('not_sent', new Error('the messenger was closed')));
       await this.#tracker?.stop();
       await Promise.allSettled([...this.#inFlight]);
+      // Requests whose callers gave up but the provider may still work on (Wolkvox) settle first.
+      await this.#caller.settled();
       if (this.#ownsTransport) await this.#transport.close();
     })();
     return this.#closed;

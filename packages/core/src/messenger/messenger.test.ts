@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ParleyError } from '../errors/ParleyError.js';
 import { memoryLimiter } from '../limiter/memory.js';
 import type { Logger } from '../logger.js';
+import type { TemplateMessage } from '../messages/schemas.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
 import { memoryStore } from '../store/memory.js';
@@ -483,5 +484,27 @@ describe('status tracking', () => {
     expect(vi.getTimerCount()).toBe(1);
     await messenger.close();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('send with a fallback template', () => {
+  const FALLBACK: TemplateMessage = { type: 'template', to: '573001234567', name: 'reengage', variables: ['Ana'] };
+
+  it.each([
+    [{ ...FALLBACK, to: '+57 300 999 8888' }, 'fallback.to'],
+    [{ type: 'text', to: '573001234567', text: 'x' }, 'fallback.type'],
+    [{ ...FALLBACK, name: '' }, 'fallback.name'],
+  ])('refuses a bad fallback before any request (%j names %s)', async (fallback, path) => {
+    const { messenger, transport } = setup(ok);
+    const error = await failure(messenger.send(TEXT, { fallback: fallback as never }));
+    expect(error).toMatchObject({ code: 'VALIDATION', delivery: 'not_sent' });
+    expect(error.issues?.map((i) => i.path)).toContain(path);
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('has no usedFallback when the message itself went out', async () => {
+    const { messenger } = setup(ok);
+    const result = await messenger.send(TEXT, { fallback: FALLBACK });
+    expect(result.usedFallback).toBeUndefined();
   });
 });

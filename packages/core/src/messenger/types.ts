@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { ParleyError } from '../errors/ParleyError.js';
-import type { OutboundMessage } from '../messages/schemas.js';
+import type { OutboundMessage, TemplateMessage } from '../messages/schemas.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
 import type { WebhookHandler } from '../webhook/types.js';
@@ -14,12 +14,20 @@ export interface SendResult {
   readonly providerMessageId?: string;
   readonly status: 'accepted';
   readonly acceptedAt: Date;
+  /** `true` when the session window was closed and `options.fallback` (a template) went out instead. */
+  readonly usedFallback?: boolean;
 }
 
 export interface SendOptions {
   readonly signal?: AbortSignal;
   /** Sends with the same key return the first result instead of sending again. */
   readonly idempotencyKey?: string;
+  /**
+   * A template message to the same recipient, sent instead (once) when the provider answers that
+   * the 24-hour session window is closed (`SESSION_WINDOW_CLOSED`). The result then has
+   * `usedFallback: true`.
+   */
+  readonly fallback?: TemplateMessage;
 }
 
 /** The events of a messenger. */

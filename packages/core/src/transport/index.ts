@@ -1,5 +1,3 @@
-export type { StopReason, TransportErrorContext, TransportPhase } from './errors.js';
-export { toTransportError } from './errors.js';
 export type { FetchTransportOptions } from './fetch.js';
 export { fetchTransport } from './fetch.js';
 export type { Transport, TransportOptions, TransportRequest, TransportResponse } from './types.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { webhookError } from '../errors/factories.js';
 import type { ParleyError } from '../errors/index.js';
-import { isParleyError, webhookError } from '../errors/index.js';
+import { isParleyError } from '../errors/index.js';
 import { ID_PARAM, SIG_PARAM } from './sign.js';
 
 /** How much of a callback's body the webhook reads, and for how long. */

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { configError, webhookError } from '../errors/factories.js';
 import type { Issue, ParleyError } from '../errors/index.js';
-import { configError, isParleyError, webhookError } from '../errors/index.js';
+import { isParleyError } from '../errors/index.js';
 import type { CallbackStatus } from '../provider.js';
 import type { BodyLimits } from './body.js';
 import { callbackFields, DEFAULT_BODY_LIMITS, preParsedBody, readFetchBody, readNodeBody } from './body.js';

@@ -4,8 +4,6 @@
  * @example
  * import { createWebhookHandler, signCallbackUrl } from './webhook/index.js';
  */
-export type { BodyLimits } from './body.js';
-export { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody, readNodeBody } from './body.js';
 export type { WebhookHandlerOptions } from './handler.js';
 export { createWebhookHandler } from './handler.js';
 export { ID_PARAM, SIG_PARAM, signCallbackUrl, verifyCallback } from './sign.js';

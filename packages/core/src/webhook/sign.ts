@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { configError } from '../errors/index.js';
+import { configError } from '../errors/factories.js';
 
 /** Query parameter of a callback URL that carries Parley's message id. */
 export const ID_PARAM = 'parley_id';

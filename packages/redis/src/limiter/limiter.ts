@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  abortedError,
-  concurrencyLimitError,
-  configError,
-  type Limiter,
-  networkError,
-  ParleyError,
-  type Release,
-} from '@parley/core';
+import { type Limiter, ParleyError, type Release } from '@parley/core';
+import { abortedError, concurrencyLimitError, configError, networkError } from '@parley/core/provider';
 import type { Redis } from 'ioredis';
 import { connect, quit, type RedisConnectionOptions, subscriberOf } from '../connection.js';
 import type { Script } from '../script.js';

@@ -1,4 +1,5 @@
-import { configError, type DeliveryStatus, type MessageRecord, type Store } from '@parley/core';
+import type { DeliveryStatus, MessageRecord, Store } from '@parley/core';
+import { configError } from '@parley/core/provider';
 import { connect, quit, type RedisConnectionOptions } from '../connection.js';
 import { run } from '../script.js';
 import { ADVANCE, CLAIM, DELETE, INCREMENT, NEXT_DUE, PUT, SCHEDULE } from './scripts.js';

@@ -18,24 +18,37 @@ function keyOf(credential: string): string {
   return text.endsWith(':') ? text.slice(0, -1) : text;
 }
 
+/** How a configured key goes into `Authorization: Basic …`. */
+export type ApiKeyEncoding = 'encode' | 'encode-with-colon' | 'already-encoded';
+
+const ENCODERS: Readonly<Record<ApiKeyEncoding, (key: string) => string>> = {
+  encode: (key) => b64(key),
+  'encode-with-colon': (key) => b64(`${key}:`),
+  'already-encoded': (key) => key,
+};
+
 /**
- * Checks `Authorization: Basic …` as providers.md describes: the credential may be
- * `base64(key)` (the official SDKs), `base64(key + ':')` (curl's USERPWD) or the key itself,
- * already base64 (the docs' "Base64 access key"). Without configured keys any non-empty
- * credential passes.
+ * Checks `Authorization: Basic …` as providers.md describes. A configured key is accepted only in
+ * the one `encoding` the account uses (default `encode`: `base64(key)`, the official SDKs; or
+ * `base64(key + ':')`, curl's USERPWD; or the key itself, already base64). Without configured keys
+ * any non-empty credential passes.
  *
  * @example
  * checkBasicAuth(`Basic ${btoa('k')}`, ['k']).ok; // true
+ * checkBasicAuth(`Basic ${btoa('k:')}`, ['k']).ok; // false: the account uses `encode`
  */
-export function checkBasicAuth(header: string | undefined, apiKeys: readonly string[] | undefined): DtAuth {
+export function checkBasicAuth(
+  header: string | undefined,
+  apiKeys: readonly string[] | undefined,
+  encoding: ApiKeyEncoding = 'encode',
+): DtAuth {
   const match = /^Basic\s+(\S+)\s*$/i.exec(header ?? '');
   const presented = match?.[1];
   if (presented === undefined) return { ok: false, credential: undefined };
   if (apiKeys === undefined) return { ok: true, credential: fingerprint(keyOf(presented)) };
+  const encode = ENCODERS[encoding];
   for (const key of apiKeys) {
-    if (presented === b64(key) || presented === b64(`${key}:`) || presented === key) {
-      return { ok: true, credential: fingerprint(key) };
-    }
+    if (presented === encode(key)) return { ok: true, credential: fingerprint(key) };
   }
   return { ok: false, credential: fingerprint(keyOf(presented)) };
 }

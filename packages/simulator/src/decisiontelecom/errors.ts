@@ -9,10 +9,10 @@ export interface DtErrorBody {
 const INTERNAL_MESSAGE =
   'The server encountered an unexpected condition which prevented it from fulfilling the request';
 
-/** Code 1: the body names the field. The message is the seeds' text, word for word. */
+/** Code 1: the body names the field in brackets (`Invalid Parameter: [source_addr]`, as the seeds' table). The message is the seeds' text, word for word. */
 export function invalidParameter(field: string): DtErrorBody {
   return {
-    name: `Invalid Parameter: ${field}`,
+    name: `Invalid Parameter: [${field}]`,
     message: 'Empty parameter or parameter validation error',
     code: 1,
     status: 400,

@@ -28,7 +28,7 @@ const TEMPLATE = {
 };
 
 const invalid = (field: string) => ({
-  name: `Invalid Parameter: ${field}`,
+  name: `Invalid Parameter: [${field}]`,
   message: 'Empty parameter or parameter validation error',
   code: 1,
   status: 400,
@@ -147,12 +147,8 @@ describe('DecisionTelecom send-whatsapp', () => {
 });
 
 describe('DecisionTelecom auth', () => {
-  it.each([
-    ['base64(key)', b64(KEY)],
-    ['base64(key:)', b64(`${KEY}:`)],
-    ['the key itself, already base64', KEY],
-  ])('accepts %s', async (_, credential) => {
-    expect((await post(send, TEXT, basic(credential))).status).toBe(200);
+  it('accepts base64(key), the default apiKeyEncoding', async () => {
+    expect((await post(send, TEXT, basic(b64(KEY)))).status).toBe(200);
   });
 
   it.each([
@@ -170,6 +166,22 @@ describe('DecisionTelecom auth', () => {
       code: 0,
       status: 401,
     });
+  });
+
+  it.each([
+    ['encode', b64(KEY), [b64(`${KEY}:`), KEY]],
+    ['encode-with-colon', b64(`${KEY}:`), [b64(KEY), KEY]],
+    ['already-encoded', b64(KEY), [b64(b64(KEY)), b64(`${b64(KEY)}:`)]],
+  ] as const)('with apiKeyEncoding %s, accepts only that encoding of the key', async (apiKeyEncoding, good, bad) => {
+    const key = apiKeyEncoding === 'already-encoded' ? b64(KEY) : KEY;
+    const s = await startSimulator({ decisionTelecom: { apiKey: key, apiKeyEncoding } });
+    try {
+      const url = `${s.decisionTelecom.baseUrl}/send-whatsapp`;
+      expect((await post(url, TEXT, basic(good))).status).toBe(200);
+      for (const credential of bad) expect((await post(url, TEXT, basic(credential))).status).toBe(401);
+    } finally {
+      await s.close();
+    }
   });
 
   it('accepts any non-empty key when none is configured', async () => {

@@ -68,6 +68,12 @@ export function createDecisionTelecom(
   baseUrl: string,
 ): DecisionTelecomSide {
   const apiKeys = secretList('decisionTelecom.apiKey', options.apiKey);
+  const apiKeyEncoding = options.apiKeyEncoding ?? 'encode';
+  if (!['encode', 'encode-with-colon', 'already-encoded'].includes(apiKeyEncoding)) {
+    throw new RangeError(
+      'simulator: decisionTelecom.apiKeyEncoding must be encode, encode-with-colon or already-encoded',
+    );
+  }
   const under200 = options.errorUnder200Rate ?? 0;
   if (!(under200 >= 0 && under200 <= 1))
     throw new RangeError('simulator: decisionTelecom.errorUnder200Rate must be 0..1');
@@ -113,7 +119,7 @@ export function createDecisionTelecom(
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const auth = checkBasicAuth(header(req, 'authorization'), apiKeys);
+    const auth = checkBasicAuth(header(req, 'authorization'), apiKeys, apiKeyEncoding);
     const ex = new Exchange(exchange, 'decisiontelecom', req, res, path, auth.credential);
     const body = await ex.readBody();
     if (body === undefined) return;

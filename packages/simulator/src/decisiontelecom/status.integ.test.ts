@@ -111,7 +111,7 @@ describe('DecisionTelecom status progression', () => {
     sim = await startSimulator({ now: clock.now, decisionTelecom: { retentionMs: 1000 } });
     const id = await sendOne(sim);
     const expected = {
-      name: 'Invalid Parameter: message_id',
+      name: 'Invalid Parameter: [message_id]',
       message: 'Empty parameter or parameter validation error',
       code: 1,
       status: 400,

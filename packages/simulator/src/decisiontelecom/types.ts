@@ -8,6 +8,14 @@ import type { RateLimitOptions } from './rate-limit.js';
 export interface DecisionTelecomOptions {
   /** The accepted key (or keys). Default: any non-empty credential. */
   readonly apiKey?: string | readonly string[];
+  /**
+   * How clients must put a configured `apiKey` into `Authorization: Basic …`, as the account was
+   * set up: `encode` (base64 of the key, the official SDKs; default), `encode-with-colon` (base64 of
+   * `key:`, curl's USERPWD) or `already-encoded` (the key is base64 and goes as it is). Only that one
+   * is accepted, so a client configured with the wrong `apiKeyEncoding` fails with 401 as it would
+   * against the real service.
+   */
+  readonly apiKeyEncoding?: 'encode' | 'encode-with-colon' | 'already-encoded';
   /** Answer 429 code 0 past `requests` per `perMs` per key, with `Retry-After`. Default: no limit. */
   readonly rateLimit?: RateLimitOptions;
   /** How statuses move and how messages end. */

@@ -69,10 +69,35 @@ export function createWolkvox(ctx: SimulatorContext, options: WolkvoxOptions, ba
     const ex = new Exchange(exchange, 'wolkvox', req, res, path, credential);
     // Admission is decided on arrival: a request is simultaneous with those already in flight.
     let admitted = false;
+    // The provider works on an admitted request for its whole processing time, whether or not the
+    // client still waits: its slot is free only once that work is over and the response is done.
+    let working: (() => void) | undefined;
     if (valid && credential !== undefined && inspector.admitted(credential) < maxConcurrent) {
       admitted = true;
-      ex.onDone(inspector.admit(credential));
+      const leave = inspector.admit(credential);
+      let pending = 2;
+      const step = () => {
+        if (--pending === 0) leave();
+      };
+      ex.onDone(step);
+      working = step;
     }
+    try {
+      await serve(ex, req, path, token, credential, valid, admitted);
+    } finally {
+      working?.();
+    }
+  }
+
+  async function serve(
+    ex: Exchange,
+    req: IncomingMessage,
+    path: string,
+    token: string | undefined,
+    credential: string | undefined,
+    valid: boolean,
+    admitted: boolean,
+  ): Promise<void> {
     const body = await ex.readBody();
     if (body === undefined) return;
     const rolls = ctx.faults.roll();

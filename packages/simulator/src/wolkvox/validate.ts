@@ -23,9 +23,8 @@ export interface WolkvoxSentMessage {
   readonly at: number;
 }
 
-/** A string or number with something in it: the PHP behind the API reads both. */
+/** A string with something in it: Wolkvox documents every body value as a string, and a number is refused. */
 function filled(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
@@ -52,7 +51,7 @@ export function validateWolkvox(api: WolkvoxApi, body: unknown, at: number): Wol
   }
   const templateName = filled(body.template_name);
   const vars = body.template_vars;
-  const templateVars = typeof vars === 'string' ? vars : filled(vars);
+  const templateVars = typeof vars === 'string' ? vars : undefined;
   const customerId = optional(body.customer_id);
   const urlAttach = optional(body.url_attach);
   if (templateName === undefined || templateVars === undefined || customerId === false || urlAttach === false) {

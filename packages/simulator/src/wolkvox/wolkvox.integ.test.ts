@@ -39,14 +39,21 @@ describe('Wolkvox sends', () => {
     expect(s.wolkvox.counts).toMatchObject({ received: 2, accepted: 2, rejected: 0 });
   });
 
-  it('accepts a template without variables (template_vars empty) and numbers for ids', async () => {
+  it('accepts a template without variables (template_vars empty)', async () => {
     const s = await start();
-    const r = await post(
-      api(s, 'send_template_official'),
-      { ...TEMPLATE, connector_id: 1, template_vars: '' },
-      HEADERS,
-    );
+    const r = await post(api(s, 'send_template_official'), { ...TEMPLATE, template_vars: '' }, HEADERS);
     expect(r.status).toBe(200);
+  });
+
+  it.each([
+    ['connector_id', 1],
+    ['telephone', 573001234567],
+    ['template_vars', 7],
+  ])('refuses a non-string %s (SOME PARAMETERS ARE REQUIRED): every body value is a string', async (field, value) => {
+    const s = await start();
+    const r = await post(api(s, 'send_template_official'), { ...TEMPLATE, [field]: value }, HEADERS);
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.json)).toContain('SOME PARAMETERS ARE REQUIRED');
   });
 });
 
@@ -109,6 +116,28 @@ describe('Wolkvox error rows', () => {
     expect(s.wolkvox.maxAdmittedPerToken.get(fingerprint(TOKEN))).toBe(2);
     // The refused request does not count against the daily quota.
     expect(s.wolkvox.dailyUsage(TOKEN)).toBe(2);
+  });
+
+  it('a request whose client hung up keeps its slot for its whole processing time', async () => {
+    const s = await start({ latencyMs: 300 });
+    const url = api(s, 'send_template_official');
+    const abandoned = [1, 2].map(() => {
+      const controller = new AbortController();
+      const sending = fetch(url, {
+        method: 'POST',
+        headers: { ...HEADERS, 'content-type': 'application/json' },
+        body: JSON.stringify(TEMPLATE),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      return { controller, sending };
+    });
+    while (s.wolkvox.inFlight < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const a of abandoned) a.controller.abort();
+    await Promise.all(abandoned.map((a) => a.sending));
+    // Both are still being worked on: a third request now is the third at work.
+    const third = await post(url, TEMPLATE, HEADERS);
+    expect(third.status).toBe(403);
+    expect(third.json).toEqual(error(403, 'FORBIDDEN', 'EXCEEDS THE LIMIT OF SIMULTANEOUS REQUESTS PER TOKEN (2)'));
   });
 
   it('keeps tokens apart: two requests each on two tokens all pass', async () => {
