@@ -149,7 +149,7 @@ describe('the dev phone: what the page shows', () => {
       to: '+573005550001',
       status: 'rejected',
       providerStatus: '400',
-      error: { httpStatus: 400, message: expect.stringMatching(/^HTTP 400: Invalid Parameter: text/) },
+      error: { httpStatus: 400, message: expect.stringMatching(/^HTTP 400: Invalid Parameter: \[text\]/) },
     });
     expect(window?.error?.message).toMatch(/HTTP 403: FORBIDDEN — THE 24-HOUR CONVERSATION WINDOW IS CLOSED/);
     const conversations = s.phone.conversations();
