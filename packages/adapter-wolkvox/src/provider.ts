@@ -14,6 +14,7 @@ const capabilities: Capabilities = {
   statusTracking: 'none',
   statusQuery: false,
   webhook: false,
+  inbound: false,
 };
 
 /**

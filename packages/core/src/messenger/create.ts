@@ -19,7 +19,7 @@ import { StatusHub } from '../tracker/hub.js';
 import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
 import type { Transport } from '../transport/types.js';
 import { undiciTransport } from '../transport/undici.js';
-import { createWebhookHandler } from '../webhook/handler.js';
+import { driverWebhookOf, messengerWebhook, PROVIDER_ID_TTL_MS, providerIdKey } from '../webhook/messenger-webhook.js';
 import { signCallbackUrl } from '../webhook/sign.js';
 import type { WebhookHandler } from '../webhook/types.js';
 import { type CallOptions, ProviderCaller } from './caller.js';
@@ -63,7 +63,7 @@ export function createMessenger(config: ParleyConfig, options: CreateMessengerOp
   const secrets = secretValues(definition, validated);
   const logger = redactingLogger(options.logger ?? silentLogger, secrets);
   const driver = definition.create(validated, { logger, hashKey });
-  return new CoreMessenger(definition.name, driver, options, logger);
+  return new CoreMessenger(definition.name, driver, options, logger, hashKey);
 }
 
 class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
@@ -85,13 +85,18 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly #idempotencyTtlMs: number;
   #closed: Promise<void> | undefined;
 
-  constructor(provider: string, driver: ProviderDriver, options: CreateMessengerOptions, logger: Logger) {
+  constructor(
+    provider: string,
+    driver: ProviderDriver,
+    options: CreateMessengerOptions,
+    logger: Logger,
+    hash: (...parts: string[]) => string,
+  ) {
     super();
     // Every call waiting for a limiter slot or a retry listens here until its wait ends: a queue
     // of more than 10 is normal (Wolkvox allows 2 in flight per token), not a leak.
     setMaxListeners(0, this.#closing.signal);
     this.provider = provider;
-    this.capabilities = driver.capabilities;
     this.#driver = driver;
     this.#logger = logger;
     this.#now = options.now ?? Date.now;
@@ -125,17 +130,21 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       // A shared store may hold messages of this account that an earlier process accepted.
       this.#tracker.resume();
     }
-    const callbacks = driver.callbacks;
-    const parseCallback = driver.parseCallback?.bind(driver);
-    if (callbacks && parseCallback) {
-      this.webhook = createWebhookHandler({
-        secret: callbacks.secret,
+    const hook = driverWebhookOf(driver);
+    if (hook) {
+      this.webhook = messengerWebhook(hook, {
         provider,
-        parse: parseCallback,
+        scope: driver.scope,
+        store: this.#store,
+        now: this.#now,
+        hashKey: hash,
         onStatus: (id, status) => this.#onCallback(id, status),
+        onMessage: (message) => this.emit('message', message),
         onError: (error) => this.#emitError(error),
       });
     }
+    // What the messenger does, not what the provider could: no webhook, no `webhook: true`.
+    this.capabilities = { ...driver.capabilities, webhook: this.webhook !== undefined };
   }
 
   send(message: Parameters<Messenger['send']>[0], options: SendOptions = {}): Promise<SendResult> {
@@ -190,6 +199,12 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       acceptedAt,
     };
     await this.#accepted(result).catch((error: unknown) => this.#emitError(error));
+    if (this.#driver.webhook && providerMessageId !== undefined) {
+      // Its webhook names messages by the provider's id (statuses, replies): index it.
+      await this.#store
+        .set(providerIdKey(this.#driver.scope, providerMessageId), id, PROVIDER_ID_TTL_MS)
+        .catch((error: unknown) => this.#emitError(error));
+    }
     return result;
   }
 

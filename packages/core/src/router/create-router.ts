@@ -163,6 +163,8 @@ function unionOf(all: readonly Capabilities[]): Capabilities {
     template: all.some((c) => c.template),
     statusTracking: tracking,
     statusQuery: all.some((c) => c.statusQuery),
-    webhook: all.some((c) => c.webhook),
+    // each member's webhook is mounted on its own: the router has none
+    webhook: false,
+    inbound: all.some((c) => c.inbound),
   };
 }
