@@ -25,6 +25,14 @@ export interface ProviderStatus {
   readonly status: DeliveryStatus;
   /** The raw code, kept as the provider sent it. */
   readonly providerStatus: string | number;
+  /** Why a `failed` or `rejected` message failed, where the provider says (Meta: its error code and title). */
+  readonly error?: StatusError;
+}
+
+/** The provider's reason for a failed message. */
+export interface StatusError {
+  readonly code: string | number;
+  readonly message: string;
 }
 
 /** A status carried by a callback, with the provider's message id where the payload has one. */

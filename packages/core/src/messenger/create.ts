@@ -117,7 +117,11 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
     const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;
     this.#hub = new StatusHub(provider, this.#store, retentionMs, (u) => this.emit('status', u), this.#now);
-    this.#keepsRecords = driver.capabilities.statusQuery || driver.callbacks !== undefined || tracking !== undefined;
+    this.#keepsRecords =
+      driver.capabilities.statusQuery ||
+      driver.callbacks !== undefined ||
+      driver.webhook !== undefined ||
+      tracking !== undefined;
     if (tracking !== undefined && driver.buildStatus) {
       this.#tracker = new StatusTracker(tracking, {
         scope: driver.scope,

@@ -46,6 +46,7 @@ export class StatusHub {
       providerStatus: status.providerStatus,
       final: isFinalStatus(status.status),
       at: new Date(this.now()),
+      ...(status.error !== undefined ? { error: status.error } : {}),
     };
   }
 
