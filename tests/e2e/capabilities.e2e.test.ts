@@ -17,6 +17,8 @@ const SAMPLES: Record<'text' | 'image' | 'template', OutboundMessage> = {
 
 interface Subject {
   readonly messenger: Messenger;
+  /** Makes the customer write to the business, where the provider has inbound messages. */
+  inbound?(text: string): Promise<unknown>;
   /** Status queries the provider side received. */
   statusQueries(): number;
 }
@@ -41,7 +43,9 @@ async function dt(sim: Simulator, config: Record<string, unknown>, hooks = false
 }
 
 // Free-form messages are not refused for want of a customer's reply: that is not what is tested here.
-const OPEN = { wolkvox: { enforceWindow: false } };
+const OPEN = { wolkvox: { enforceWindow: false }, whatsappCloud: { enforceWindow: false, stepMs: 30 } };
+const CLOUD_SECRET = 'capabilities-cloud-app-secret';
+const CLOUD_NUMBER_ID = '106540352242922';
 const FAST = { firstPollMs: 20, maxIntervalMs: 50 };
 const subjects: [string, Open, Partial<Capabilities>][] = [
   ['decisiontelecom, polling', (sim) => dt(sim, { tracking: FAST }), { statusTracking: 'poll', webhook: false }],
@@ -69,6 +73,40 @@ const subjects: [string, Open, Partial<Capabilities>][] = [
       statusQueries: () => 0,
     }),
     { statusTracking: 'none', webhook: false, image: false, statusQuery: false },
+  ],
+  [
+    'whatsapp-cloud with webhooks',
+    async (sim) => {
+      const server = await res.hookServer();
+      const messenger = res.messenger({
+        provider: 'whatsapp-cloud',
+        accessToken: 'caps-cloud-token',
+        phoneNumberId: CLOUD_NUMBER_ID,
+        appSecret: CLOUD_SECRET,
+        baseUrl: sim.whatsappCloud.baseUrl,
+      });
+      server.mount(messenger.webhook!);
+      sim.whatsappCloud.setWebhook(server.url, CLOUD_SECRET);
+      return {
+        messenger,
+        statusQueries: () => 0,
+        inbound: (text) => sim.whatsappCloud.inbound(TO, { text }, { phoneNumberId: CLOUD_NUMBER_ID }),
+      };
+    },
+    { statusTracking: 'webhook', webhook: true, statusQuery: false, inbound: true },
+  ],
+  [
+    'whatsapp-cloud without webhooks',
+    async (sim) => ({
+      messenger: res.messenger({
+        provider: 'whatsapp-cloud',
+        accessToken: 'caps-cloud-token',
+        phoneNumberId: CLOUD_NUMBER_ID,
+        baseUrl: sim.whatsappCloud.baseUrl,
+      }),
+      statusQueries: () => 0,
+    }),
+    { statusTracking: 'none', webhook: false, statusQuery: false, inbound: false },
   ],
   [
     'a router of decisiontelecom (callbacks) and wolkvox',
@@ -144,9 +182,16 @@ describe.each(subjects)('%s: capabilities tell the truth', (_name, open, expecte
     if (tracking === 'webhook') expect(subject.statusQueries()).toBe(0);
   });
 
-  it('inbound is false for providers with no inbound API', async () => {
+  it('inbound: a customer’s message becomes a message event exactly where the flag says so', async () => {
     const sim = await res.simulator(OPEN);
-    const { messenger } = await open(sim);
-    expect(messenger.capabilities.inbound).toBe(false);
+    const subject = await open(sim);
+    const heard: string[] = [];
+    subject.messenger.on('message', (m) => heard.push(m.text ?? ''));
+    // Only a provider with an inbound API has a way for the customer to write at all.
+    expect(subject.inbound !== undefined).toBe(subject.messenger.capabilities.inbound);
+    if (subject.inbound) {
+      await subject.inbound('hola');
+      expect(heard).toEqual(['hola']);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { DecisionTelecomOptions, DecisionTelecomSimulator } from './decisiontelecom/types.js';
 import type { FaultOptions, Latency } from './faults.js';
+import type { WhatsAppCloudOptions, WhatsAppCloudSimulator } from './whatsapp-cloud/types.js';
 import type { WolkvoxOptions, WolkvoxSimulator } from './wolkvox/types.js';
 
 /** Options of `startSimulator`. Every field is optional. */
@@ -18,6 +19,7 @@ export interface SimulatorOptions {
   readonly maxRecordedRequests?: number;
   readonly decisionTelecom?: DecisionTelecomOptions;
   readonly wolkvox?: WolkvoxOptions;
+  readonly whatsappCloud?: WhatsAppCloudOptions;
 }
 
 /** A running simulator. */
@@ -27,11 +29,13 @@ export interface Simulator {
   readonly port: number;
   readonly decisionTelecom: DecisionTelecomSimulator;
   readonly wolkvox: WolkvoxSimulator;
+  /** The Graph-like side of Meta's WhatsApp Cloud API. */
+  readonly whatsappCloud: WhatsAppCloudSimulator;
   /** Changes the latency from the next request on. */
   setLatency(latencyMs: Latency): void;
   /** Replaces the fault rates (omitted ones become 0); a `seed` restarts the PRNG. */
   setFaults(faults: FaultOptions): void;
-  /** `reset()` on both providers. */
+  /** `reset()` on every provider. */
   reset(): void;
   /** Stops listening, closes every connection and timer, stops callbacks. Safe to call twice. */
   close(): Promise<void>;
@@ -52,3 +56,11 @@ export const DECISIONTELECOM_PREFIX = '/decisiontelecom/v1/api';
  * const baseUrl = `http://127.0.0.1:${port}${WOLKVOX_PREFIX}`; // another process's simulator
  */
 export const WOLKVOX_PREFIX = '/wolkvox/api/v2';
+
+/**
+ * Where the WhatsApp Cloud API is mounted: its `baseUrl` is the simulator's `url` plus this.
+ *
+ * @example
+ * const baseUrl = `http://127.0.0.1:${port}${WHATSAPP_CLOUD_PREFIX}`; // another process's simulator
+ */
+export const WHATSAPP_CLOUD_PREFIX = '/whatsapp-cloud';

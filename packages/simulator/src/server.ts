@@ -4,8 +4,15 @@ import type { SimulatorContext } from './context.js';
 import { createDecisionTelecom } from './decisiontelecom/simulator.js';
 import { DEFAULT_SEED, Faults } from './faults.js';
 import { isLoopbackHost } from './loopback.js';
-import { DECISIONTELECOM_PREFIX, type Simulator, type SimulatorOptions, WOLKVOX_PREFIX } from './options.js';
+import {
+  DECISIONTELECOM_PREFIX,
+  type Simulator,
+  type SimulatorOptions,
+  WHATSAPP_CLOUD_PREFIX,
+  WOLKVOX_PREFIX,
+} from './options.js';
 import { Timers } from './timers.js';
+import { createWhatsAppCloud } from './whatsapp-cloud/simulator.js';
 import { createWolkvox } from './wolkvox/simulator.js';
 
 /** The part of `url` below `prefix` (with the query), or `undefined` when `url` is not under it. */
@@ -69,9 +76,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   let dt: ReturnType<typeof createDecisionTelecom>;
   let wv: ReturnType<typeof createWolkvox>;
+  let wa: ReturnType<typeof createWhatsAppCloud>;
   try {
     dt = createDecisionTelecom(ctx, options.decisionTelecom ?? {}, url + DECISIONTELECOM_PREFIX);
     wv = createWolkvox(ctx, options.wolkvox ?? {}, url + WOLKVOX_PREFIX);
+    wa = createWhatsAppCloud(ctx, options.whatsappCloud ?? {}, url + WHATSAPP_CLOUD_PREFIX);
   } catch (error) {
     // A bad option must not leave a listening server behind.
     server.close();
@@ -84,6 +93,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (dtPath !== undefined) return dt.handle(req, res, dtPath);
     const wvPath = below(target, WOLKVOX_PREFIX);
     if (wvPath !== undefined) return wv.handle(req, res, wvPath);
+    const waPath = below(target, WHATSAPP_CLOUD_PREFIX);
+    if (waPath !== undefined) return wa.handle(req, res, waPath);
     const found = target === '/' || target.startsWith('/?');
     const body = found
       ? { name: '@parley/simulator', decisionTelecom: dt.api.baseUrl, wolkvox: wv.api.baseUrl }
@@ -106,16 +117,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port: address.port,
     decisionTelecom: dt.api,
     wolkvox: wv.api,
+    whatsappCloud: wa.api,
     setLatency: (latencyMs) => faults.setLatency(latencyMs),
     setFaults: (next) => faults.setFaults(next),
     reset() {
       dt.api.reset();
       wv.api.reset();
+      wa.api.reset();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
         timers.close();
         dt.close();
+        wa.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
