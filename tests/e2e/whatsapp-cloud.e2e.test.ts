@@ -102,7 +102,7 @@ describe('WhatsApp Cloud API end to end', () => {
       template: { name: 'pedido_enviado', language: { code: 'es' } },
       biz_opaque_callback_data: id,
     });
-    await wa.inbound(TO, { text: 'Gracias' }, { replyTo: providerMessageId });
+    await wa.inbound(TO, { text: 'Gracias' }, { replyTo: providerMessageId! });
     expect(inbound[0]?.replyTo).toBe(id);
   });
 
