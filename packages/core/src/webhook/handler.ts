@@ -4,7 +4,7 @@ import { configError, isParleyError, webhookError } from '../errors/index.js';
 import type { CallbackStatus } from '../provider.js';
 import { signedUrlAuthenticator, type WebhookAuth, type WebhookAuthenticator, type WebhookCall } from './auth.js';
 import type { BodyLimits } from './body.js';
-import { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody } from './body.js';
+import { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody, readNodeBody } from './body.js';
 import type { WebhookEvent } from './events.js';
 import { hintOf, nodeToRequest, writeResponse } from './node.js';
 import type { WebhookHandler } from './types.js';
@@ -120,6 +120,7 @@ async function bodyOf(request: Request, limits: BodyLimits): Promise<{ bytes: Ui
     }
     return { bytes: hint.bytes, exact: hint.exact };
   }
+  if (hint?.kind === 'stream') return { bytes: await readNodeBody(hint.req, limits), exact: true };
   if (hint?.kind === 'consumed' || request.bodyUsed) {
     throw webhookError({ code: 'CONFIG', status: 500, detail: CONSUMED_FIX });
   }

@@ -9,7 +9,9 @@ export type BodyHint =
       readonly exact: boolean;
       readonly contentType: string | undefined;
     }
-  | { readonly kind: 'consumed'; readonly contentType?: undefined };
+  | { readonly kind: 'consumed'; readonly contentType?: undefined }
+  /** The body is still on the Node request's stream, read from there (no Web stream in between). */
+  | { readonly kind: 'stream'; readonly req: IncomingMessage; readonly contentType?: undefined };
 
 const hints = new WeakMap<Request, BodyHint>();
 
@@ -44,46 +46,6 @@ export function bodyHint(req: IncomingMessage): BodyHint | undefined {
   return declared ? { kind: 'consumed' } : undefined;
 }
 
-/** The request's stream as a Web stream that pauses the request while nobody reads, and on cancel. */
-function streamOf(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let cleanup = (): void => {};
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const onData = (chunk: Buffer): void => {
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-          if ((controller.desiredSize ?? 1) <= 0) req.pause();
-        };
-        const onEnd = (): void => {
-          cleanup();
-          controller.close();
-        };
-        const onError = (error: unknown): void => {
-          cleanup();
-          controller.error(error);
-        };
-        const onClose = (): void => {
-          cleanup();
-          controller.error(new Error('request closed before the body ended'));
-        };
-        cleanup = () => {
-          req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-        };
-        req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-        req.pause();
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        cleanup();
-        req.pause();
-      },
-    },
-    { highWaterMark: 16 * 1024, size: (chunk) => chunk.byteLength },
-  );
-}
-
 function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -100,7 +62,8 @@ function headersOf(req: IncomingMessage): Headers {
 
 /**
  * A Fetch `Request` for a Node request, as `@hono/node-server` makes one: same method, URL and
- * headers, and its body streamed from `req`, or taken from where a framework left it.
+ * headers. Its body stays on `req` (read from there, within the limits, only once the call is
+ * authenticated where the credential is in the URL) or is taken from where a framework left it.
  */
 export function nodeToRequest(req: IncomingMessage): Request {
   const method = (req.method ?? 'GET').toUpperCase();
@@ -110,14 +73,10 @@ export function nodeToRequest(req: IncomingMessage): Request {
   } catch {
     url = new URL(req.url ?? '/', 'http://localhost');
   }
-  const headers = headersOf(req);
-  const hint = bodyHint(req);
-  const hasBody = method !== 'GET' && method !== 'HEAD' && hint === undefined && !req.readableEnded;
-  const request = new Request(url, {
-    method,
-    headers,
-    ...(hasBody ? { body: streamOf(req), duplex: 'half' } : {}),
-  } as RequestInit);
+  const parsed = bodyHint(req);
+  const streamed = method !== 'GET' && method !== 'HEAD' && parsed === undefined && !req.readableEnded;
+  const hint: BodyHint | undefined = streamed ? { kind: 'stream', req } : parsed;
+  const request = new Request(url, { method, headers: headersOf(req) });
   if (hint !== undefined) hints.set(request, hint);
   return request;
 }
