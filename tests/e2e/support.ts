@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decisionTelecom } from '@parley/adapter-decisiontelecom';
+import { whatsappCloud } from '@parley/adapter-whatsapp-cloud';
 import { wolkvox } from '@parley/adapter-wolkvox';
 import {
   type CreateMessengerOptions,
@@ -19,7 +20,7 @@ import {
 import { type Simulator, type SimulatorOptions, startSimulator } from '@parley/simulator';
 import { expect } from 'vitest';
 
-export const providers = [decisionTelecom, wolkvox];
+export const providers = [decisionTelecom, wolkvox, whatsappCloud];
 
 /** A recipient in international form and its digits. */
 export const TO = '+57 300 123 4567';

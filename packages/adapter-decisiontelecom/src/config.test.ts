@@ -128,7 +128,8 @@ describe('DecisionTelecom config', () => {
       image: true,
       template: true,
       statusQuery: true,
-      webhook: true,
+      webhook: 'callbackUrl' in extra,
+      inbound: false,
       statusTracking: expected,
     });
     expect(messenger.webhook === undefined).toBe(!('callbackUrl' in extra));

@@ -42,7 +42,8 @@ function createDriver(config: DecisionTelecomConfig, hashKey: (...parts: string[
     template: true,
     statusTracking: tracking ? 'poll' : callbacks ? 'webhook' : 'none',
     statusQuery: true,
-    webhook: true,
+    webhook: callbacks !== undefined,
+    inbound: false,
   };
   return {
     capabilities,
@@ -86,6 +87,7 @@ export const decisionTelecom: ProviderDefinition<DecisionTelecomConfig> = {
     statusTracking: 'poll',
     statusQuery: true,
     webhook: true,
+    inbound: false,
   },
   create: (config, context) => createDriver(config, context.hashKey),
 };

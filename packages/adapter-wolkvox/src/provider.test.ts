@@ -22,6 +22,7 @@ describe('wolkvox provider', () => {
       statusTracking: 'none',
       statusQuery: false,
       webhook: false,
+      inbound: false,
     };
     expect(wolkvox.name).toBe('wolkvox');
     expect(wolkvox.capabilities).toEqual(expected);

@@ -20,6 +20,7 @@ const capabilities: Capabilities = {
   statusTracking: 'none',
   statusQuery: false,
   webhook: false,
+  inbound: false,
 };
 
 /**

@@ -19,6 +19,7 @@ export type {
   ProviderRequest,
   ProviderStatus,
   SendContext,
+  StatusError,
   TrackingOptions,
 } from './provider.js';
 export { supportsType } from './provider.js';

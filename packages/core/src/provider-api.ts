@@ -43,6 +43,7 @@ export {
 export { isParleyError, ParleyError } from './errors/ParleyError.js';
 export { hashKey } from './limiter/key.js';
 export type { Limiter, Release } from './limiter/types.js';
+export type { TemplateComponent } from './messages/index.js';
 export type { MessageType, ValidatedMessage } from './messages/schemas.js';
 export type {
   CallbackStatus,
@@ -66,5 +67,17 @@ export type { MessageRecord, Store } from './store/types.js';
 export type { StopReason, TransportErrorContext, TransportPhase } from './transport/errors.js';
 export { toTransportError } from './transport/errors.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport/types.js';
+export type { HmacBodyOptions, WebhookAuth, WebhookAuthenticator, WebhookCall, WebhookReply } from './webhook/auth.js';
+export { hmacBodyAuthenticator, signedUrlAuthenticator } from './webhook/auth.js';
 export type { BodyLimits } from './webhook/body.js';
 export { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody, readNodeBody } from './webhook/body.js';
+export type { InboundMedia, InboundMessage, InboundType, ParsedInbound, WebhookEvent } from './webhook/events.js';
+export type { DriverWebhook, MessengerWebhookDeps } from './webhook/messenger-webhook.js';
+export {
+  driverWebhookOf,
+  messengerWebhook,
+  PROVIDER_ID_TTL_MS,
+  providerIdKey,
+  SESSION_WINDOW_MS,
+  sessionWindowKey,
+} from './webhook/messenger-webhook.js';

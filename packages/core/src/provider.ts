@@ -3,6 +3,7 @@ import type { Logger } from './logger.js';
 import type { MessageType, ValidatedMessage } from './messages/schemas.js';
 import type { DeliveryStatus } from './status.js';
 import type { TransportRequest, TransportResponse } from './transport/types.js';
+import type { DriverWebhook } from './webhook/messenger-webhook.js';
 
 /** What a provider (or a configured messenger) can do. */
 export interface Capabilities {
@@ -13,8 +14,10 @@ export interface Capabilities {
   readonly statusTracking: 'poll' | 'webhook' | 'none';
   /** Whether `getStatus` can ask the provider. */
   readonly statusQuery: boolean;
-  /** Whether the provider can call `messenger.webhook` with status changes. */
+  /** Whether `messenger.webhook` exists: the provider calls back and the config says where. */
   readonly webhook: boolean;
+  /** Whether customers' messages arrive as `message` events (through `messenger.webhook`). */
+  readonly inbound: boolean;
 }
 
 /** A provider's status, mapped to the unified one by the adapter. */
@@ -22,6 +25,14 @@ export interface ProviderStatus {
   readonly status: DeliveryStatus;
   /** The raw code, kept as the provider sent it. */
   readonly providerStatus: string | number;
+  /** Why a `failed` or `rejected` message failed, where the provider says (Meta: its error code and title). */
+  readonly error?: StatusError;
+}
+
+/** The provider's reason for a failed message. */
+export interface StatusError {
+  readonly code: string | number;
+  readonly message: string;
 }
 
 /** A status carried by a callback, with the provider's message id where the payload has one. */
@@ -68,6 +79,11 @@ export interface ProviderDriver {
   readonly tracking?: TrackingOptions;
   /** The public URL where `messenger.webhook` is mounted, and the secret that signs callback URLs. */
   readonly callbacks?: { readonly url: string; readonly secret: string };
+  /**
+   * The provider's webhook where it is not per-message signed callback URLs (`callbacks`): how
+   * calls are authenticated (a body signature, a handshake) and read (statuses, inbound messages).
+   */
+  readonly webhook?: DriverWebhook;
 
   /** Builds the HTTP request for a send. May throw `VALIDATION` for provider-specific rules. */
   buildSend(message: ValidatedMessage, context: SendContext): ProviderRequest;

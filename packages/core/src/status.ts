@@ -33,6 +33,8 @@ export interface StatusUpdate {
   /** No later status will follow. */
   readonly final: boolean;
   readonly at: Date;
+  /** Why a `failed`/`rejected` message failed, where the provider says (e.g. Meta's code 131026). */
+  readonly error?: { readonly code: string | number; readonly message: string };
 }
 
 /**

@@ -16,7 +16,7 @@ export type { FaultOptions, Latency } from './faults.js';
 export { fingerprint } from './fingerprint.js';
 export type { RecordedRequest, RequestCounts, TokenConcurrency } from './inspect.js';
 export type { Simulator, SimulatorOptions } from './options.js';
-export { DECISIONTELECOM_PREFIX, WOLKVOX_PREFIX } from './options.js';
+export { DECISIONTELECOM_PREFIX, WHATSAPP_CLOUD_PREFIX, WOLKVOX_PREFIX } from './options.js';
 export { PHONE_PREFIX } from './phone/routes.js';
 export type {
   DevPhone,
@@ -30,6 +30,15 @@ export type {
 } from './phone/types.js';
 export { mulberry32 } from './random.js';
 export { startSimulator } from './server.js';
+export type {
+  InboundInput,
+  InboundOptions,
+  WhatsAppCloudFailure,
+  WhatsAppCloudOptions,
+  WhatsAppCloudSentMessage,
+  WhatsAppCloudSimulator,
+  WhatsAppCloudWebhookRecord,
+} from './whatsapp-cloud/types.js';
 export type { WolkvoxBody } from './wolkvox/errors.js';
 export type { WolkvoxFailure, WolkvoxOptions, WolkvoxSimulator } from './wolkvox/types.js';
 export type { WolkvoxApi, WolkvoxSentMessage } from './wolkvox/validate.js';

@@ -1,6 +1,6 @@
 import { RingLog } from './log.js';
 
-export type ProviderName = 'decisiontelecom' | 'wolkvox';
+export type ProviderName = 'decisiontelecom' | 'wolkvox' | 'whatsapp-cloud';
 
 /** One request the simulator received, as the inspection API shows it. */
 export interface RecordedRequest {

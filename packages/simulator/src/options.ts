@@ -1,6 +1,7 @@
 import type { DecisionTelecomOptions, DecisionTelecomSimulator } from './decisiontelecom/types.js';
 import type { FaultOptions, Latency } from './faults.js';
 import type { DevPhone, MessageQuery, PhoneMessage } from './phone/types.js';
+import type { WhatsAppCloudOptions, WhatsAppCloudSimulator } from './whatsapp-cloud/types.js';
 import type { WolkvoxOptions, WolkvoxSimulator } from './wolkvox/types.js';
 
 /** Options of `startSimulator`. Every field is optional. */
@@ -21,6 +22,7 @@ export interface SimulatorOptions {
   readonly maxMessages?: number;
   readonly decisionTelecom?: DecisionTelecomOptions;
   readonly wolkvox?: WolkvoxOptions;
+  readonly whatsappCloud?: WhatsAppCloudOptions;
 }
 
 /** A running simulator. */
@@ -30,6 +32,8 @@ export interface Simulator {
   readonly port: number;
   readonly decisionTelecom: DecisionTelecomSimulator;
   readonly wolkvox: WolkvoxSimulator;
+  /** The Graph-like side of Meta's WhatsApp Cloud API. */
+  readonly whatsappCloud: WhatsAppCloudSimulator;
   /** The dev phone: what the page at `url` shows, and every action it offers, for tests. */
   readonly phone: DevPhone;
   /** `phone.waitForMessage`: the first message matching `query`, already sent or to come. */
@@ -38,7 +42,7 @@ export interface Simulator {
   setLatency(latencyMs: Latency): void;
   /** Replaces the fault rates (omitted ones become 0); a `seed` restarts the PRNG. */
   setFaults(faults: FaultOptions): void;
-  /** `reset()` on both providers; the dev phone forgets every message. */
+  /** `reset()` on every provider; the dev phone forgets every message. */
   reset(): void;
   /** Stops listening, closes every connection and timer, stops callbacks. Safe to call twice. */
   close(): Promise<void>;
@@ -59,3 +63,11 @@ export const DECISIONTELECOM_PREFIX = '/decisiontelecom/v1/api';
  * const baseUrl = `http://127.0.0.1:${port}${WOLKVOX_PREFIX}`; // another process's simulator
  */
 export const WOLKVOX_PREFIX = '/wolkvox/api/v2';
+
+/**
+ * Where the WhatsApp Cloud API is mounted: its `baseUrl` is the simulator's `url` plus this.
+ *
+ * @example
+ * const baseUrl = `http://127.0.0.1:${port}${WHATSAPP_CLOUD_PREFIX}`; // another process's simulator
+ */
+export const WHATSAPP_CLOUD_PREFIX = '/whatsapp-cloud';

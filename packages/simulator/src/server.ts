@@ -4,10 +4,17 @@ import type { SimulatorContext } from './context.js';
 import { createDecisionTelecom } from './decisiontelecom/simulator.js';
 import { DEFAULT_SEED, Faults } from './faults.js';
 import { isLoopbackHost } from './loopback.js';
-import { DECISIONTELECOM_PREFIX, type Simulator, type SimulatorOptions, WOLKVOX_PREFIX } from './options.js';
+import {
+  DECISIONTELECOM_PREFIX,
+  type Simulator,
+  type SimulatorOptions,
+  WHATSAPP_CLOUD_PREFIX,
+  WOLKVOX_PREFIX,
+} from './options.js';
 import { Phone } from './phone/phone.js';
 import { createPhoneRoutes } from './phone/routes.js';
 import { Timers } from './timers.js';
+import { createWhatsAppCloud } from './whatsapp-cloud/simulator.js';
 import { createWolkvox } from './wolkvox/simulator.js';
 
 /** The part of `url` below `prefix` (with the query), or `undefined` when `url` is not under it. */
@@ -67,6 +74,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let dt: ReturnType<typeof createDecisionTelecom>;
   let wv: ReturnType<typeof createWolkvox>;
   let phone: Phone;
+  let wa: ReturnType<typeof createWhatsAppCloud>;
   try {
     phone = new Phone({
       now,
@@ -79,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       resetAll: () => {
         dt.api.reset();
         wv.api.reset();
+        wa.api.reset();
       },
     });
     const ctx: SimulatorContext = {
@@ -93,6 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     };
     dt = createDecisionTelecom(ctx, options.decisionTelecom ?? {}, url + DECISIONTELECOM_PREFIX);
     wv = createWolkvox(ctx, options.wolkvox ?? {}, url + WOLKVOX_PREFIX);
+    wa = createWhatsAppCloud(ctx, options.whatsappCloud ?? {}, url + WHATSAPP_CLOUD_PREFIX);
   } catch (error) {
     // A bad option must not leave a listening server behind.
     server.close();
@@ -109,17 +119,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setLatency: (l) => setLatency(l as Parameters<typeof setLatency>[0]),
   });
 
+  const sides = () => ({
+    decisionTelecom: dt.api.baseUrl,
+    wolkvox: wv.api.baseUrl,
+    whatsappCloud: wa.api.baseUrl,
+    phone: `${url}/`,
+  });
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.url ?? '/';
     const dtPath = below(target, DECISIONTELECOM_PREFIX);
     if (dtPath !== undefined) return dt.handle(req, res, dtPath);
     const wvPath = below(target, WOLKVOX_PREFIX);
     if (wvPath !== undefined) return wv.handle(req, res, wvPath);
+    const waPath = below(target, WHATSAPP_CLOUD_PREFIX);
+    if (waPath !== undefined) return wa.handle(req, res, waPath);
     if (await phoneRoute(req, res, target)) return;
     const found = target === '/' || target.startsWith('/?');
-    const body = found
-      ? { name: '@parley/simulator', decisionTelecom: dt.api.baseUrl, wolkvox: wv.api.baseUrl }
-      : { error: 'not found', decisionTelecom: dt.api.baseUrl, wolkvox: wv.api.baseUrl };
+    const body = found ? { name: '@parley/simulator', ...sides() } : { error: 'not found', ...sides() };
     res.writeHead(found ? 200 : 404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
     req.resume();
   }
@@ -140,17 +157,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     wolkvox: wv.api,
     phone: phoneApi,
     waitForMessage: (query) => phoneApi.waitForMessage(query),
+    whatsappCloud: wa.api,
     setLatency,
     setFaults: (next) => faults.setFaults(next),
     reset() {
       dt.api.reset();
       wv.api.reset();
+      wa.api.reset();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
         timers.close();
         phone.close();
         dt.close();
+        wa.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });

@@ -20,6 +20,7 @@ const demo: ProviderDefinition = {
     statusTracking: 'none',
     statusQuery: false,
     webhook: false,
+    inbound: false,
   },
   configSchema: v.strictObject({
     token: secretField('token'),

@@ -21,7 +21,7 @@ import { StatusHub } from '../tracker/hub.js';
 import { DEFAULT_TRACKING, StatusTracker } from '../tracker/tracker.js';
 import type { Transport, TransportResponse } from '../transport/types.js';
 import { undiciTransport } from '../transport/undici.js';
-import { createWebhookHandler } from '../webhook/handler.js';
+import { driverWebhookOf, messengerWebhook, PROVIDER_ID_TTL_MS, providerIdKey } from '../webhook/messenger-webhook.js';
 import { signCallbackUrl } from '../webhook/sign.js';
 import type { WebhookHandler } from '../webhook/types.js';
 import { type CallOptions, ProviderCaller } from './caller.js';
@@ -74,7 +74,7 @@ export function createMessenger(config: ParleyConfig, options: CreateMessengerOp
   const logger = redactingLogger(options.logger ?? silentLogger, secrets);
   const driver = definition.create(validated, { logger, hashKey });
   for (const secret of driver.secrets) if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
-  return new CoreMessenger(definition.name, driver, options, logger, secrets);
+  return new CoreMessenger(definition.name, driver, options, logger, secrets, hashKey);
 }
 
 class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
@@ -105,15 +105,15 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     options: CreateMessengerOptions,
     logger: Logger,
     secrets: readonly string[],
+    hash: (...parts: string[]) => string,
   ) {
     super();
     // Every call waiting for a limiter slot or a retry listens here until its wait ends: a queue
     // of more than 10 is normal (Wolkvox allows 2 in flight per token), not a leak.
     setMaxListeners(0, this.#closing.signal);
     this.provider = provider;
-    this.capabilities = driver.capabilities;
     this.#driver = driver;
-    const telemetry = options.telemetry === false ? undefined : new Telemetry(provider, driver.secrets, options);
+    const telemetry = options.telemetry === false ? undefined : new Telemetry(provider, secrets, options);
     this.#telemetry = telemetry;
     this.#logger = logger;
     this.#secrets = secrets;
@@ -143,7 +143,11 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       (u) => this.emit('status', u),
       this.#now,
     );
-    this.#keepsRecords = driver.capabilities.statusQuery || driver.callbacks !== undefined || tracking !== undefined;
+    this.#keepsRecords =
+      driver.capabilities.statusQuery ||
+      driver.callbacks !== undefined ||
+      driver.webhook !== undefined ||
+      tracking !== undefined;
     if (tracking !== undefined && driver.buildStatus) {
       this.#tracker = new StatusTracker(tracking, {
         scope: driver.scope,
@@ -157,14 +161,16 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       // A shared store may hold messages of this account that an earlier process accepted.
       this.#tracker.resume();
     }
-    const callbacks = driver.callbacks;
-    const parseCallback = driver.parseCallback?.bind(driver);
-    if (callbacks && parseCallback) {
-      const webhook = createWebhookHandler({
-        secret: callbacks.secret,
+    const hook = driverWebhookOf(driver);
+    if (hook) {
+      const webhook = messengerWebhook(hook, {
         provider,
-        parse: parseCallback,
+        scope: driver.scope,
+        store: this.#store,
+        now: this.#now,
+        hashKey: hash,
         onStatus: (id, status) => this.#onCallback(id, status),
+        onMessage: (message) => this.emit('message', message),
         onError: (error) => {
           telemetry?.webhookFailed(error);
           this.#emitError(error);
@@ -172,6 +178,8 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       });
       this.webhook = telemetry ? telemetry.webhook(webhook) : webhook;
     }
+    // What the messenger does, not what the provider could: no webhook, no `webhook: true`.
+    this.capabilities = { ...driver.capabilities, webhook: this.webhook !== undefined };
   }
 
   /** Every `status` event, wherever it is emitted, also goes to the telemetry. */
@@ -283,6 +291,14 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
         `Message ${id} was accepted, but its record could not be saved (no status events will follow for it)`,
       ),
     );
+    if (this.#driver.webhook && providerMessageId !== undefined) {
+      // Its webhook names messages by the provider's id (statuses, replies): index it.
+      await this.#store
+        .set(providerIdKey(this.#driver.scope, providerMessageId), id, PROVIDER_ID_TTL_MS)
+        .catch((error: unknown) =>
+          this.#emitError(error, `Message ${id} was accepted, but its provider id could not be indexed`),
+        );
+    }
     return result;
   }
 

@@ -17,6 +17,7 @@ const CAPS: Capabilities = {
   statusTracking: 'none',
   statusQuery: false,
   webhook: false,
+  inbound: false,
 };
 const TEXT = { type: 'text', to: '+57 300 123 4567', text: 'once' } as const;
 const open: Messenger[] = [];

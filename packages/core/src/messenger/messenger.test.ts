@@ -21,6 +21,7 @@ const ALL: Capabilities = {
   statusTracking: 'none',
   statusQuery: true,
   webhook: false,
+  inbound: false,
 };
 const TEXT = { type: 'text', to: '+57 300 123 4567', text: 'hola' } as const;
 

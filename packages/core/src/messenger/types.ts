@@ -3,6 +3,7 @@ import type { ParleyError } from '../errors/ParleyError.js';
 import type { OutboundMessage, TemplateMessage } from '../messages/schemas.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
+import type { InboundMessage } from '../webhook/events.js';
 import type { WebhookHandler } from '../webhook/types.js';
 
 /** What `send` resolves with once the provider accepted a message. */
@@ -36,6 +37,8 @@ export interface MessengerEvents {
   status: (update: StatusUpdate) => void;
   /** A background failure (a status poll that kept failing, a bad webhook call). */
   error: (error: ParleyError) => void;
+  /** A customer's message, where the provider delivers them (`capabilities.inbound`). */
+  message: (message: InboundMessage) => void;
 }
 
 type Listener<E extends keyof MessengerEvents> = EventEmitter.EventListener<MessengerEvents, E>;

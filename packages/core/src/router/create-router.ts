@@ -6,6 +6,7 @@ import type { OutboundMessage } from '../messages/schemas.js';
 import type { Messenger, MessengerEvents, SendOptions, SendResult } from '../messenger/types.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
+import type { InboundMessage } from '../webhook/events.js';
 
 export interface RouterOptions {
   /** `failover`: always the first healthy member first; `round-robin`: spread sends across members. */
@@ -77,11 +78,14 @@ class Router extends EventEmitter<MessengerEvents> implements Messenger {
     for (const member of this.#members) {
       const onStatus = (u: StatusUpdate) => this.emit('status', u);
       const onError = (e: ParleyError) => this.emit('error', e);
+      const onMessage = (m: InboundMessage) => this.emit('message', m);
       member.on('status', onStatus);
       member.on('error', onError);
+      member.on('message', onMessage);
       this.#detach.push(() => {
         member.off('status', onStatus);
         member.off('error', onError);
+        member.off('message', onMessage);
       });
     }
   }
@@ -163,6 +167,8 @@ function unionOf(all: readonly Capabilities[]): Capabilities {
     template: all.some((c) => c.template),
     statusTracking: tracking,
     statusQuery: all.some((c) => c.statusQuery),
-    webhook: all.some((c) => c.webhook),
+    // each member's webhook is mounted on its own: the router has none
+    webhook: false,
+    inbound: all.some((c) => c.inbound),
   };
 }

@@ -23,6 +23,7 @@ const CAPABILITIES: Capabilities = {
   statusTracking: 'webhook',
   statusQuery: true,
   webhook: true,
+  inbound: false,
 };
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** A distinctive random string: one that cannot turn up in an export by chance. */

@@ -30,6 +30,7 @@ const NONE: Capabilities = {
   statusTracking: 'none',
   statusQuery: true,
   webhook: false,
+  inbound: false,
 };
 const POLL: Capabilities = { ...NONE, statusTracking: 'poll' };
 const HOOK: Capabilities = { ...NONE, statusTracking: 'webhook', webhook: true };

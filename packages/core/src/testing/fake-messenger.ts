@@ -55,6 +55,7 @@ export function createFakeMessenger(options: FakeMessengerOptions = {}): FakeMes
     statusTracking: 'webhook',
     statusQuery: true,
     webhook: true,
+    inbound: false,
     ...options.capabilities,
   };
   const provider = options.provider ?? 'fake';

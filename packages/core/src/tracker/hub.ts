@@ -63,6 +63,7 @@ export class StatusHub {
       providerStatus: status.providerStatus,
       final: isFinalStatus(status.status),
       at: new Date(at),
+      ...(status.error !== undefined ? { error: status.error } : {}),
     };
   }
 

@@ -17,6 +17,7 @@ const CAPS: Capabilities = {
   statusTracking: 'poll',
   statusQuery: true,
   webhook: true,
+  inbound: false,
 };
 const SECRET = 'a-very-long-webhook-secret';
 const HOOK = 'https://app.example.com/hook';

@@ -34,26 +34,6 @@ function declaredTooLarge(contentLength: string | null | undefined, limits: Body
  * @example
  * const bytes = await readNodeBody(req, DEFAULT_BODY_LIMITS);
  */
-/**
- * The body a framework already read and parsed (Express's `express.json()`, `urlencoded()`,
- * `text()` or `raw()` leave it on `req.body`), as bytes, with the content type that reads them;
- * `undefined` where the body is still to be read from the stream.
- */
-export function preParsedBody(
-  req: IncomingMessage,
-  limits: BodyLimits,
-): { bytes: Uint8Array; contentType: string | undefined } | undefined {
-  const parsed = (req as { body?: unknown }).body;
-  if (!req.readableEnded || parsed === undefined || parsed === null) return undefined;
-  const bytes =
-    parsed instanceof Uint8Array
-      ? parsed
-      : Buffer.from(typeof parsed === 'string' ? parsed : JSON.stringify(parsed), 'utf8');
-  if (bytes.byteLength > limits.maxBodyBytes) throw tooLarge(limits);
-  const object = typeof parsed === 'object' && !(parsed instanceof Uint8Array);
-  return { bytes, contentType: object ? 'application/json' : req.headers['content-type'] };
-}
-
 export function readNodeBody(req: IncomingMessage, limits: BodyLimits): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     if (declaredTooLarge(req.headers['content-length'], limits)) return reject(tooLarge(limits));
