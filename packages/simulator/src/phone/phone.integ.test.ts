@@ -94,6 +94,8 @@ describe('the dev phone: what the page shows', () => {
       name: '@parley/simulator',
       decisionTelecom: s.decisionTelecom.baseUrl,
       wolkvox: s.wolkvox.baseUrl,
+      whatsappCloud: s.whatsappCloud.baseUrl,
+      phone: `${s.url}/`,
     });
     expect(s.phone.pageUrl).toBe(`${s.url}/`);
   });
