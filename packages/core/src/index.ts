@@ -7,6 +7,7 @@ export * from './messages/index.js';
 export type { CreateMessengerOptions } from './messenger/create.js';
 export { createMessenger } from './messenger/create.js';
 export { newMessageId } from './messenger/ids.js';
+export type { SendManyOptions, SendManyOutcome, SendManyProgress } from './messenger/send-many.js';
 export type { Messenger, MessengerEvents, SendOptions, SendResult } from './messenger/types.js';
 export type { PhoneResult } from './phone.js';
 export { normalizePhone } from './phone.js';

@@ -9,7 +9,7 @@ import { defaultLimiter } from '../limiter/memory.js';
 import type { Limiter } from '../limiter/types.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
-import type { ValidatedMessage } from '../messages/schemas.js';
+import type { OutboundMessage, ValidatedMessage } from '../messages/schemas.js';
 import { validateMessage } from '../messages/validate.js';
 import type { Capabilities, ProviderDefinition, ProviderDriver, ProviderStatus } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
@@ -29,6 +29,7 @@ import { DEFAULT_IDEMPOTENCY_TTL_MS, sendOnce } from './idempotency.js';
 import { newMessageId } from './ids.js';
 import { finalizeError } from './redact-error.js';
 import { redactingLogger } from './redacting-logger.js';
+import { type SendManyOptions, type SendManyOutcome, sendMany } from './send-many.js';
 import type { Messenger, MessengerEvents, SendOptions, SendResult } from './types.js';
 
 export interface CreateMessengerOptions extends TelemetryOptions {
@@ -324,6 +325,13 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     };
     await this.#hub.accepted(record);
     if (schedule) this.#tracker?.scheduled(schedule.nextPollAt);
+  }
+
+  sendMany(
+    messages: Iterable<OutboundMessage> | AsyncIterable<OutboundMessage>,
+    options?: SendManyOptions,
+  ): AsyncIterable<SendManyOutcome> {
+    return sendMany((message, sendOptions) => this.send(message, sendOptions), messages, options);
   }
 
   getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {

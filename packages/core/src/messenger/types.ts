@@ -5,6 +5,7 @@ import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
 import type { InboundMessage } from '../webhook/events.js';
 import type { WebhookHandler } from '../webhook/types.js';
+import type { SendManyOptions, SendManyOutcome } from './send-many.js';
 
 /** What `send` resolves with once the provider accepted a message. */
 export interface SendResult {
@@ -55,6 +56,14 @@ export interface Messenger {
   readonly provider: string;
   readonly capabilities: Capabilities;
   send(message: OutboundMessage, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Sends many messages through every limit of `send`, reading `messages` lazily (bounded memory),
+   * and yields one outcome per input as each settles. See `SendManyOptions`.
+   */
+  sendMany(
+    messages: Iterable<OutboundMessage> | AsyncIterable<OutboundMessage>,
+    options?: SendManyOptions,
+  ): AsyncIterable<SendManyOutcome>;
   getStatus(id: string, options?: { signal?: AbortSignal }): Promise<StatusUpdate>;
   on<E extends keyof MessengerEvents>(event: E, listener: Listener<E>): this;
   once<E extends keyof MessengerEvents>(event: E, listener: Listener<E>): this;

@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { configError, unsupportedError, validationError } from '../errors/factories.js';
 import { ParleyError } from '../errors/ParleyError.js';
 import type { OutboundMessage } from '../messages/schemas.js';
+import { type SendManyOptions, type SendManyOutcome, sendMany } from '../messenger/send-many.js';
 import type { Messenger, MessengerEvents, SendOptions, SendResult } from '../messenger/types.js';
 import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
@@ -114,6 +115,13 @@ class Router extends EventEmitter<MessengerEvents> implements Messenger {
       }
     }
     throw last;
+  }
+
+  sendMany(
+    messages: Iterable<OutboundMessage> | AsyncIterable<OutboundMessage>,
+    options?: SendManyOptions,
+  ): AsyncIterable<SendManyOutcome> {
+    return sendMany((message, sendOptions) => this.send(message, sendOptions), messages, options);
   }
 
   async getStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<StatusUpdate> {
