@@ -20,6 +20,7 @@ const CAPS: Capabilities = {
   statusTracking: 'none',
   statusQuery: false,
   webhook: false,
+  inbound: false,
 };
 const text = (i: number): OutboundMessage => ({ type: 'text', to: '+57 300 123 4567', text: `hola ${i}` });
 
