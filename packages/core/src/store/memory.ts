@@ -1,19 +1,9 @@
-import { isFinalStatus, isStatusAdvance } from '../status.js';
+import { DELIVERY_STATUSES, type DeliveryStatus, isFinalStatus, isStatusAdvance } from '../status.js';
 import type { MessageRecord, Store } from './types.js';
 
 export interface MemoryStoreOptions {
   /** The clock used for expiry (epoch ms). Default `Date.now`; injected for tests. */
   readonly now?: () => number;
-}
-
-/** A stored message: the record (a private copy) and its bookkeeping, kept to three fields. */
-interface Slot {
-  /** The record. */
-  r: MessageRecord;
-  /** Epoch ms when it expires. */
-  x: number;
-  /** The `nextPollAt` of its live heap entry; `undefined` when not scheduled or leased. */
-  h: number | undefined;
 }
 
 /** A plain value or a counter, and when it expires (epoch ms). */
@@ -23,28 +13,54 @@ interface Value {
 }
 
 /**
- * The poll schedule of one scope: a binary min-heap kept as two parallel arrays (a packed
- * array of doubles and an array of ids), so an entry costs about 16 bytes. Entries are never
- * removed in place: an entry whose record is gone, leased or rescheduled is stale, skipped
- * when it surfaces, and dropped in bulk when stale ones outnumber live ones.
+ * The poll schedule of one scope: a binary min-heap of slots ordered by `nextPollAt`, kept in
+ * two typed arrays (12 bytes an entry). Each slot knows its place in the heap (`Columns.pos`),
+ * so a rescheduled, finished or deleted message leaves it at once: no stale entries.
  */
-interface Schedule {
-  at: number[];
-  ids: string[];
-  /** Records of this scope with a live entry (`Slot.h` set). */
-  live: number;
+interface Heap {
+  at: Float64Array;
+  slot: Int32Array;
+  n: number;
+}
+
+/** Strings seen often (scopes, statuses) kept once, each by a small number. */
+class Interner {
+  readonly names: string[] = [];
+  readonly codes = new Map<string, number>();
+  code(name: string): number {
+    let code = this.codes.get(name);
+    if (code === undefined) {
+      code = this.names.length;
+      this.names.push(name);
+      this.codes.set(name, code);
+    }
+    return code;
+  }
 }
 
 /** Entries checked for expiry on each write, in each map. */
 const SWEEP_STEP = 4;
-/** Below this size a schedule is never compacted. */
-const COMPACT_MIN = 64;
+/** Slots the message columns start with; they double when full. */
+const FIRST_CAPACITY = 1024;
+/** The smallest heap arrays; a heap shrinks by half when a quarter full, not below this. */
+const HEAP_MIN = 64;
+/** Provider ids that are small decimal integers are kept as numbers (no string object each). */
+const SMALL_ID_MAX = 0x3fffffff;
+
+const absent = (n: number) => n !== n; // NaN: the field is absent
 
 /**
  * The default `Store`: everything in this process's memory. It sets no timers (it never keeps
  * the process alive); expired entries are dropped when read and by a small sweep that runs on
  * every write. Records are copied on the way in and out, as a remote store would do, so a
  * caller that changes a record it holds does not change the stored one.
+ *
+ * Messages are kept column by column (struct of arrays), not as one object each: a `Map` from
+ * id to a slot number, and per slot a few typed-array cells (times as doubles, NaN for an
+ * absent field; status and scope as small numbers; a provider id that is a small integer as a
+ * number), so a tracked message costs about 200 bytes and almost nothing for the garbage
+ * collector to trace, however many are tracked at once. The columns double when full and are
+ * kept for reuse as messages expire.
  *
  * @example
  * const store = memoryStore();
@@ -53,139 +69,237 @@ const COMPACT_MIN = 64;
  */
 export function memoryStore(options: MemoryStoreOptions = {}): Store & { close(): Promise<void> } {
   const now = options.now ?? Date.now;
-  const messages = new Map<string, Slot>();
   const values = new Map<string, Value>();
-  const schedules = new Map<string, Schedule>();
-  let messageCursor: MapIterator<[string, Slot]> | undefined;
   let valueCursor: MapIterator<[string, Value]> | undefined;
 
-  // --- the heap -----------------------------------------------------------------------
+  // --- messages, column by column ------------------------------------------------------
 
-  function heapPush(s: Schedule, at: number, id: string): void {
-    let i = s.at.length;
-    s.at.push(at);
-    s.ids.push(id);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pAt = s.at[parent]!;
-      if (pAt <= at) break;
-      s.at[i] = pAt;
-      s.ids[i] = s.ids[parent]!;
-      i = parent;
-    }
-    s.at[i] = at;
-    s.ids[i] = id;
+  const index = new Map<string, number>();
+  const scopes = new Interner();
+  const statuses = new Interner();
+  for (const status of DELIVERY_STATUSES) statuses.code(status);
+  /** Per slot: the id (`undefined` when the slot is free) and the provider id. */
+  let ids: (string | undefined)[] = [];
+  let pms: (string | number | undefined)[] = [];
+  let capacity = 0;
+  let acceptedAt = new Float64Array(0);
+  let statusAt = new Float64Array(0);
+  let expiry = new Float64Array(0);
+  let nextPollAt = new Float64Array(0);
+  let intervalMs = new Float64Array(0);
+  let failures = new Float64Array(0);
+  let status = new Uint16Array(0);
+  let scope = new Uint32Array(0);
+  /** Place in its scope's heap, or -1: not scheduled (or leased). */
+  let pos = new Int32Array(0);
+  let free = new Int32Array(0);
+  let freeCount = 0;
+  /** Slots ever used: 0 … used - 1. */
+  let used = 0;
+  let sweepCursor = 0;
+  let heaps: (Heap | undefined)[] = [];
+
+  function grow(): void {
+    const next = Math.max(FIRST_CAPACITY, capacity * 2);
+    const f64 = (old: Float64Array) => {
+      const a = new Float64Array(next);
+      a.set(old);
+      return a;
+    };
+    acceptedAt = f64(acceptedAt);
+    statusAt = f64(statusAt);
+    expiry = f64(expiry);
+    nextPollAt = f64(nextPollAt);
+    intervalMs = f64(intervalMs);
+    failures = f64(failures);
+    const s = new Uint16Array(next);
+    s.set(status);
+    status = s;
+    const sc = new Uint32Array(next);
+    sc.set(scope);
+    scope = sc;
+    const p = new Int32Array(next);
+    p.set(pos);
+    pos = p;
+    free = new Int32Array(next);
+    // The free list is empty whenever the columns grow.
+    capacity = next;
   }
 
-  function heapPop(s: Schedule): void {
-    const lastAt = s.at.pop()!;
-    const lastId = s.ids.pop()!;
-    const n = s.at.length;
-    if (n === 0) return;
-    let i = 0;
+  /** A slot for a new message `id` (indexed; its cells are the caller's to fill). */
+  function alloc(id: string): number {
+    let s: number;
+    if (freeCount > 0) s = free[--freeCount]!;
+    else {
+      if (used === capacity) grow();
+      s = used++;
+    }
+    ids[s] = id;
+    pos[s] = -1;
+    index.set(id, s);
+    return s;
+  }
+
+  /** Drops the message in slot `s`: out of the index and its heap; the slot is free again. */
+  function drop(s: number): void {
+    index.delete(ids[s]!);
+    if (pos[s]! >= 0) heapRemove(s);
+    ids[s] = undefined;
+    pms[s] = undefined;
+    free[freeCount++] = s;
+  }
+
+  /** The live slot of `id`, dropping it if it expired. */
+  function liveSlot(id: string, t: number): number | undefined {
+    const s = index.get(id);
+    if (s === undefined) return undefined;
+    if (expiry[s]! > t) return s;
+    drop(s);
+    return undefined;
+  }
+
+  const packProviderId = (value: string | undefined): string | number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    return n >= 0 && n <= SMALL_ID_MAX && Number.isInteger(n) && String(n) === value ? n : value;
+  };
+
+  /** Fills slot `s` from `r` (all but the expiry and the schedule's heap). */
+  function write(s: number, r: MessageRecord): void {
+    pms[s] = packProviderId(r.providerMessageId);
+    scope[s] = scopes.code(r.scope);
+    status[s] = statuses.code(r.status);
+    acceptedAt[s] = r.acceptedAt;
+    statusAt[s] = r.statusAt ?? Number.NaN;
+    nextPollAt[s] = r.nextPollAt ?? Number.NaN;
+    intervalMs[s] = r.intervalMs ?? Number.NaN;
+    failures[s] = r.failures ?? Number.NaN;
+  }
+
+  /** A fresh record of slot `s`, with only the fields it has. */
+  function read(s: number): MessageRecord {
+    const r: { -readonly [K in keyof MessageRecord]: MessageRecord[K] } = {
+      id: ids[s]!,
+      scope: scopes.names[scope[s]!]!,
+      status: statuses.names[status[s]!] as DeliveryStatus,
+      acceptedAt: acceptedAt[s]!,
+    };
+    const pm = pms[s];
+    if (pm !== undefined) r.providerMessageId = typeof pm === 'number' ? String(pm) : pm;
+    if (!absent(statusAt[s]!)) r.statusAt = statusAt[s]!;
+    if (!absent(nextPollAt[s]!)) r.nextPollAt = nextPollAt[s]!;
+    if (!absent(intervalMs[s]!)) r.intervalMs = intervalMs[s]!;
+    if (!absent(failures[s]!)) r.failures = failures[s]!;
+    return r;
+  }
+
+  const statusOf = (s: number) => statuses.names[status[s]!] as DeliveryStatus;
+
+  // --- the heaps ------------------------------------------------------------------------
+
+  function place(h: Heap, i: number, at: number, s: number): void {
+    h.at[i] = at;
+    h.slot[i] = s;
+    pos[s] = i;
+  }
+
+  function siftUp(h: Heap, i: number, at: number, s: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pAt = h.at[parent]!;
+      if (pAt <= at) break;
+      place(h, i, pAt, h.slot[parent]!);
+      i = parent;
+    }
+    place(h, i, at, s);
+  }
+
+  function siftDown(h: Heap, i: number, at: number, s: number): void {
+    const n = h.n;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
       const right = left + 1;
-      const child = right < n && s.at[right]! < s.at[left]! ? right : left;
-      const cAt = s.at[child]!;
-      if (cAt >= lastAt) break;
-      s.at[i] = cAt;
-      s.ids[i] = s.ids[child]!;
+      const child = right < n && h.at[right]! < h.at[left]! ? right : left;
+      const cAt = h.at[child]!;
+      if (cAt >= at) break;
+      place(h, i, cAt, h.slot[child]!);
       i = child;
     }
-    s.at[i] = lastAt;
-    s.ids[i] = lastId;
+    place(h, i, at, s);
   }
 
-  function schedule(scope: string): Schedule {
-    let s = schedules.get(scope);
-    if (s === undefined) {
-      s = { at: [], ids: [], live: 0 };
-      schedules.set(scope, s);
+  function resize(h: Heap, size: number): void {
+    const at = new Float64Array(size);
+    const slot = new Int32Array(size);
+    at.set(h.at.subarray(0, h.n));
+    slot.set(h.slot.subarray(0, h.n));
+    h.at = at;
+    h.slot = slot;
+  }
+
+  /** Puts slot `s` on its scope's schedule at `at` (taking it off first if it is on). */
+  function enqueue(s: number, at: number): void {
+    if (pos[s]! >= 0) heapRemove(s);
+    const code = scope[s]!;
+    let h = heaps[code];
+    if (h === undefined) {
+      h = { at: new Float64Array(HEAP_MIN), slot: new Int32Array(HEAP_MIN), n: 0 };
+      heaps[code] = h;
     }
-    return s;
+    if (h.n === h.at.length) resize(h, h.n * 2);
+    siftUp(h, h.n++, at, s);
   }
 
-  /** Takes a record of `scope` off the schedule count; frees or compacts the schedule as needed. */
-  function unschedule(scope: string): void {
-    const s = schedules.get(scope);
-    if (s === undefined) return;
-    s.live--;
-    if (s.live <= 0) schedules.delete(scope);
-    else if (s.at.length > COMPACT_MIN && s.at.length > 2 * s.live) compact(scope, s);
-  }
-
-  /** Rebuilds a schedule from its live entries (each record once). */
-  function compact(scope: string, s: Schedule): void {
-    const at: number[] = [];
-    const ids: string[] = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < s.at.length; i++) {
-      const id = s.ids[i]!;
-      if (!seen.has(id) && isLive(scope, s.at[i]!, id)) {
-        seen.add(id);
-        at.push(s.at[i]!);
-        ids.push(id);
-      }
+  /** Takes slot `s` off its scope's heap (it must be on it). */
+  function heapRemove(s: number): void {
+    const code = scope[s]!;
+    const h = heaps[code]!;
+    const i = pos[s]!;
+    pos[s] = -1;
+    const last = --h.n;
+    if (i !== last) {
+      const at = h.at[last]!;
+      const moved = h.slot[last]!;
+      if (i > 0 && h.at[(i - 1) >> 1]! > at) siftUp(h, i, at, moved);
+      else siftDown(h, i, at, moved);
     }
-    s.at = [];
-    s.ids = [];
-    for (let i = 0; i < at.length; i++) heapPush(s, at[i]!, ids[i]!);
+    if (h.n === 0) heaps[code] = undefined;
+    else if (h.at.length > HEAP_MIN && h.n <= h.at.length >> 2) resize(h, h.at.length >> 1);
   }
 
-  /** Whether a heap entry still stands for a stored, scheduled, unleased record of `scope`. */
-  function isLive(scope: string, at: number, id: string): boolean {
-    const slot = messages.get(id);
-    return slot !== undefined && slot.h === at && slot.r.scope === scope;
+  /** Takes slot `s` off the schedule (live entry or lease) and out of `nextPollAt`. */
+  function dequeue(s: number): void {
+    if (pos[s]! >= 0) heapRemove(s);
+    nextPollAt[s] = Number.NaN;
+    intervalMs[s] = Number.NaN;
+    failures[s] = Number.NaN;
   }
 
   /**
-   * Drops stale and expired entries from the top of `scope`'s heap and returns the schedule
-   * with a live entry on top, or `undefined` when the scope has none.
+   * Drops expired messages from the top of `scope`'s heap and returns the heap with a live
+   * message on top, or `undefined` when the scope has none scheduled.
    */
-  function top(scope: string, t: number): Schedule | undefined {
-    const s = schedules.get(scope);
-    if (s === undefined) return undefined;
-    while (s.at.length > 0) {
-      const at = s.at[0]!;
-      const id = s.ids[0]!;
-      if (isLive(scope, at, id)) {
-        const slot = messages.get(id)!;
-        if (slot.x > t) return s;
-        heapPop(s);
-        messages.delete(id);
-        slot.h = undefined;
-        s.live--;
-        continue;
-      }
-      heapPop(s);
+  function top(name: string, t: number): Heap | undefined {
+    const code = scopes.codes.get(name);
+    if (code === undefined) return undefined;
+    for (;;) {
+      const h = heaps[code];
+      if (h === undefined) return undefined;
+      const s = h.slot[0]!;
+      if (expiry[s]! > t) return h;
+      drop(s);
     }
-    schedules.delete(scope);
-    return undefined;
   }
 
   // --- expiry -------------------------------------------------------------------------
 
-  function dropMessage(id: string, slot: Slot): void {
-    messages.delete(id);
-    if (slot.h !== undefined) {
-      slot.h = undefined;
-      unschedule(slot.r.scope);
-    }
-  }
-
-  /** Checks a few entries of each map for expiry; over many writes, it visits them all. */
+  /** Checks a few entries of each kind for expiry; over many writes, it visits them all. */
   function sweep(t: number): void {
-    for (let i = 0; i < SWEEP_STEP && messages.size > 0; i++) {
-      messageCursor ??= messages.entries();
-      const next = messageCursor.next();
-      if (next.done) {
-        messageCursor = undefined;
-        continue;
-      }
-      const [id, slot] = next.value;
-      if (slot.x <= t) dropMessage(id, slot);
+    for (let i = 0; i < SWEEP_STEP && index.size > 0; i++) {
+      if (sweepCursor >= used) sweepCursor = 0;
+      const s = sweepCursor++;
+      if (ids[s] !== undefined && expiry[s]! <= t) drop(s);
     }
     for (let i = 0; i < SWEEP_STEP && values.size > 0; i++) {
       valueCursor ??= values.entries();
@@ -207,140 +321,101 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { close()
     return undefined;
   }
 
-  /** Puts a stored record on its scope's schedule at `at` (it must have no live entry). */
-  function enqueue(slot: Slot, at: number): void {
-    const s = schedule(slot.r.scope);
-    heapPush(s, at, slot.r.id);
-    s.live++;
-    slot.h = at;
-  }
-
-  /** Takes a stored record off its schedule (live entry or lease) and out of `nextPollAt`. */
-  function dequeue(slot: Slot): void {
-    if (slot.h !== undefined) {
-      slot.h = undefined;
-      unschedule(slot.r.scope);
-    }
-    delete slot.r.nextPollAt;
-    delete slot.r.intervalMs;
-    delete slot.r.failures;
-  }
-
-  /** The live slot of `id`, dropping it if it expired. */
-  function liveSlot(id: string, t: number): Slot | undefined {
-    const slot = messages.get(id);
-    if (slot === undefined) return undefined;
-    if (slot.x > t) return slot;
-    dropMessage(id, slot);
-    return undefined;
-  }
-
   // --- the Store ----------------------------------------------------------------------
 
   return {
     async putMessage(record, ttlMs) {
       const t = now();
       sweep(t);
-      const copy: MessageRecord = { ...record };
-      const at = copy.nextPollAt;
-      const h = at !== undefined && !Number.isNaN(at) ? at : undefined;
-      const old = messages.get(copy.id);
-      const slot: Slot = { r: copy, x: t + ttlMs, h };
-      // A record saved again with the same schedule keeps its heap entry.
-      const keepsEntry = old !== undefined && old.h !== undefined && old.h === h && old.r.scope === copy.scope;
-      if (!keepsEntry && old?.h !== undefined) {
-        // Unlink the old slot first, so a stale entry of it can never look live.
-        old.h = undefined;
-        unschedule(old.r.scope);
-      }
-      messages.set(copy.id, slot);
-      if (!keepsEntry && h !== undefined) {
-        const s = schedule(copy.scope);
-        heapPush(s, h, copy.id);
-        s.live++;
-      }
-      if (slot.x <= t) dropMessage(copy.id, slot);
+      let s = index.get(record.id);
+      if (s === undefined) s = alloc(record.id);
+      else if (pos[s]! >= 0) heapRemove(s);
+      write(s, record);
+      expiry[s] = t + ttlMs;
+      const at = record.nextPollAt;
+      if (at !== undefined && !Number.isNaN(at)) enqueue(s, at);
+      if (expiry[s]! <= t) drop(s);
     },
 
     async getMessage(id) {
-      const slot = liveSlot(id, now());
-      return slot === undefined ? undefined : { ...slot.r };
+      const s = liveSlot(id, now());
+      return s === undefined ? undefined : read(s);
     },
 
     // Synchronous from here to the end of each of the next two methods: nothing can come between
     // the read, the comparison and the write, so they are atomic within the process.
     async advanceStatus(id, advance) {
       const t = now();
-      let slot = liveSlot(id, t);
+      let s = liveSlot(id, t);
       let created = false;
-      if (slot === undefined) {
-        if (advance.create === undefined) return { created: false, advanced: false, status: undefined, at: advance.at };
+      const create = advance.create;
+      if (s === undefined) {
+        if (create === undefined) return { created: false, advanced: false, status: undefined, at: advance.at };
         sweep(t);
-        const r: MessageRecord = { ...advance.create, status: 'accepted', statusAt: advance.create.acceptedAt };
-        slot = { r, x: t + Math.max(1, advance.ttlMs ?? 1), h: undefined };
-        messages.set(id, slot);
-        const at = r.nextPollAt;
-        if (at !== undefined && !Number.isNaN(at)) enqueue(slot, at);
-        else dequeue(slot);
+        s = alloc(id);
+        write(s, create);
+        status[s] = statuses.code('accepted');
+        statusAt[s] = create.acceptedAt;
+        expiry[s] = t + Math.max(1, advance.ttlMs ?? 1);
+        const at = create.nextPollAt;
+        if (at !== undefined && !Number.isNaN(at)) enqueue(s, at);
+        else dequeue(s);
         created = true;
-      } else if (advance.create !== undefined) {
-        const r = slot.r as { -readonly [K in keyof MessageRecord]: MessageRecord[K] };
-        const { providerMessageId, nextPollAt, intervalMs } = advance.create;
-        if (r.providerMessageId === undefined && providerMessageId !== undefined)
-          r.providerMessageId = providerMessageId;
-        if (!isFinalStatus(r.status) && r.nextPollAt === undefined && nextPollAt !== undefined) {
-          r.nextPollAt = nextPollAt;
-          if (intervalMs !== undefined) r.intervalMs = intervalMs;
-          enqueue(slot, nextPollAt);
+      } else if (create !== undefined) {
+        if (pms[s] === undefined && create.providerMessageId !== undefined) {
+          pms[s] = packProviderId(create.providerMessageId);
+        }
+        if (!isFinalStatus(statusOf(s)) && absent(nextPollAt[s]!) && create.nextPollAt !== undefined) {
+          nextPollAt[s] = create.nextPollAt;
+          if (create.intervalMs !== undefined) intervalMs[s] = create.intervalMs;
+          enqueue(s, create.nextPollAt);
         }
       }
-      const r = slot.r;
-      if (advance.status === 'accepted' || !isStatusAdvance(r.status, advance.status)) {
-        return { created, advanced: created, status: r.status, at: r.statusAt ?? r.acceptedAt };
+      const current = statusOf(s);
+      const since = absent(statusAt[s]!) ? acceptedAt[s]! : statusAt[s]!;
+      if (advance.status === 'accepted' || !isStatusAdvance(current, advance.status)) {
+        return { created, advanced: created, status: current, at: since };
       }
-      const at = Math.max(advance.at, (r.statusAt ?? r.acceptedAt) + 1);
-      r.status = advance.status;
-      r.statusAt = at;
-      if (isFinalStatus(r.status)) dequeue(slot);
-      return { created, advanced: true, status: r.status, at };
+      const at = Math.max(advance.at, since + 1);
+      status[s] = statuses.code(advance.status);
+      statusAt[s] = at;
+      if (isFinalStatus(advance.status)) dequeue(s);
+      return { created, advanced: true, status: advance.status, at };
     },
 
     async schedule(id, next) {
-      const slot = liveSlot(id, now());
-      if (slot === undefined) return false;
-      dequeue(slot);
-      if (next === undefined || isFinalStatus(slot.r.status)) return false;
-      slot.r.nextPollAt = next.nextPollAt;
-      slot.r.intervalMs = next.intervalMs;
-      slot.r.failures = next.failures;
-      enqueue(slot, next.nextPollAt);
+      const s = liveSlot(id, now());
+      if (s === undefined) return false;
+      dequeue(s);
+      if (next === undefined || isFinalStatus(statusOf(s))) return false;
+      nextPollAt[s] = next.nextPollAt;
+      intervalMs[s] = next.intervalMs;
+      failures[s] = next.failures;
+      enqueue(s, next.nextPollAt);
       return true;
     },
 
     async deleteMessage(id) {
-      const slot = messages.get(id);
-      if (slot !== undefined) dropMessage(id, slot);
+      const s = index.get(id);
+      if (s !== undefined) drop(s);
     },
 
-    async claimDue(scope, due, limit) {
+    async claimDue(name, due, limit) {
       const claimed: MessageRecord[] = [];
       const t = now();
       while (claimed.length < limit) {
-        const s = top(scope, t);
-        if (s === undefined || s.at[0]! > due) break;
-        const slot = messages.get(s.ids[0]!)!;
-        heapPop(s);
-        // Leased: no live entry until the record is saved again.
-        slot.h = undefined;
-        unschedule(scope);
-        claimed.push({ ...slot.r });
+        const h = top(name, t);
+        if (h === undefined || h.at[0]! > due) break;
+        const s = h.slot[0]!;
+        // Leased: off the heap (its nextPollAt kept) until the record is saved again.
+        heapRemove(s);
+        claimed.push(read(s));
       }
       return claimed;
     },
 
-    async nextDueAt(scope) {
-      const s = top(scope, now());
-      return s?.at[0];
+    async nextDueAt(name) {
+      return top(name, now())?.at[0];
     },
 
     async increment(key, ttlMs) {
@@ -377,10 +452,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { close()
     },
 
     async close() {
-      messages.clear();
+      index.clear();
+      ids = [];
+      pms = [];
+      heaps = [];
+      capacity = 0;
+      used = 0;
+      freeCount = 0;
+      sweepCursor = 0;
+      acceptedAt = statusAt = expiry = nextPollAt = intervalMs = failures = new Float64Array(0);
+      status = new Uint16Array(0);
+      scope = new Uint32Array(0);
+      pos = free = new Int32Array(0);
       values.clear();
-      schedules.clear();
-      messageCursor = undefined;
       valueCursor = undefined;
     },
   };
