@@ -47,7 +47,8 @@ const HEAP_MIN = 64;
 /** Provider ids that are small decimal integers are kept as numbers (no string object each). */
 const SMALL_ID_MAX = 0x3fffffff;
 
-const absent = (n: number) => n !== n; // NaN: the field is absent
+/** NaN in a column: the field is absent. */
+const absent = Number.isNaN;
 
 /**
  * The default `Store`: everything in this process's memory. It sets no timers (it never keeps
