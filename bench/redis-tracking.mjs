@@ -96,7 +96,7 @@ await Promise.all(trackers.map((t) => t.next('ready')));
 
 const sendStart = process.hrtime.bigint();
 const share = (i) => Math.floor(MESSAGES / PROCESSES) + (i < MESSAGES % PROCESSES ? 1 : 0);
-trackers.forEach((t, i) => t.child.send({ type: 'send', count: share(i) }));
+for (const [i, t] of trackers.entries()) t.child.send({ type: 'send', count: share(i) });
 await Promise.all(trackers.map((t) => t.next('sent')));
 const sendMs = msSince(sendStart);
 const before = await commandStats(redis.url);
