@@ -48,7 +48,12 @@ export class ProviderCaller {
 
   call<T>(request: ProviderRequest, parse: (response: TransportResponse) => T, options: CallOptions): Promise<T> {
     const { driver, logger } = this.deps;
-    const waitSignal = options.signal ? AbortSignal.any([options.signal, this.deps.closing]) : this.deps.closing;
+    // A status poll's signal is `closing` itself: no combined signal then. One per call would be
+    // held by `closing` through weak references until a full GC, so at many polls a second,
+    // every poll's signal would outlive the poll and fill the old generation.
+    const closing = this.deps.closing;
+    const waitSignal =
+      options.signal === undefined || options.signal === closing ? closing : AbortSignal.any([options.signal, closing]);
     return runWithRetry((n) => this.attempt(request, parse, options.signal, waitSignal, n), {
       isSend: options.isSend,
       signal: waitSignal,

@@ -453,6 +453,32 @@ describe('status tracking', () => {
     expect(polls).toBe(1);
   });
 
+  it('makes no combined abort signal per poll (only close() abandons a poll), so nothing of a poll outlives it', async () => {
+    let polls = 0;
+    const transport = createFakeTransport((req) => {
+      if (req.url.endsWith('/send')) return jsonResponse(200, { id: 1 });
+      polls++;
+      expect(req.signal).toBeInstanceOf(AbortSignal);
+      return jsonResponse(200, { status: polls < 3 ? 'sent' : 'read' });
+    });
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'k-any' },
+      { providers: [fakeProvider(POLL)], transport, store: memoryStore() },
+    );
+    open.push(messenger);
+    const statuses: string[] = [];
+    messenger.on('status', (u) => statuses.push(u.status));
+    const any = vi.spyOn(AbortSignal, 'any');
+    try {
+      await messenger.send(TEXT);
+      await vi.waitFor(() => expect(statuses.at(-1)).toBe('read'), { timeout: 5_000 });
+      expect(polls).toBeGreaterThanOrEqual(2);
+      expect(any).not.toHaveBeenCalled();
+    } finally {
+      any.mockRestore();
+    }
+  });
+
   it('starts the events of a message it does not know with accepted (its send answer was lost)', async () => {
     const { messenger } = setup(
       () => {
