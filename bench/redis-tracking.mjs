@@ -73,6 +73,7 @@ function tracker(index) {
     if (i >= 0) waiting.splice(i, 1)[0].resolve(message);
     else inbox.push(message);
   });
+  process.once('exit', () => child.kill('SIGKILL'));
   child.once('exit', (code) => {
     for (const w of waiting.splice(0)) w.reject(new Error(`tracker ${index} exited (${code})`));
   });

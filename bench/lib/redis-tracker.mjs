@@ -48,8 +48,8 @@ process.on('message', async (message) => {
     await messenger.close();
     await store.close();
     clearInterval(keepAlive);
-    process.send({ type: 'closed' });
-    process.disconnect();
+    // Whatever else is left (a socket to a Redis already stopped), this process is done.
+    process.send({ type: 'closed' }, () => process.exit(0));
   }
 });
 // The tracker's timer is unref'd and so is the IPC channel: keep the process up until closed.
