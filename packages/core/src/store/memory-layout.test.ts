@@ -58,7 +58,7 @@ function model(now: () => number) {
         entries.set(id, e);
         created = true;
       } else if (advance.create !== undefined) {
-        const r = e.record as Record<string, unknown> & MessageRecord;
+        const r = e.record as { -readonly [K in keyof MessageRecord]: MessageRecord[K] };
         const c = advance.create;
         if (r.providerMessageId === undefined && c.providerMessageId !== undefined)
           r.providerMessageId = c.providerMessageId;
@@ -117,12 +117,20 @@ type Op =
       id: string;
       scope: string;
       status: DeliveryStatus;
-      pm?: string;
+      pm: string | undefined;
       poll: boolean;
-      failures?: number;
+      failures: number | undefined;
       ttl: number;
     }
-  | { op: 'advance'; id: string; scope: string; status: DeliveryStatus; create: boolean; pm?: string; poll: boolean }
+  | {
+      op: 'advance';
+      id: string;
+      scope: string;
+      status: DeliveryStatus;
+      create: boolean;
+      pm: string | undefined;
+      poll: boolean;
+    }
   | { op: 'schedule'; id: string; poll: boolean }
   | { op: 'delete'; id: string }
   | { op: 'claim'; scope: string; ahead: number; limit: number }
