@@ -22,7 +22,7 @@ const PROCESSES = 3;
 // message is tracked at once, and the polls are spread over the three processes.
 const FIRST_POLL_MS = Number(process.env.BENCH_REDIS_TRACK_FIRST_POLL_MS ?? 40_000 * Math.max(1, MESSAGES / 100_000));
 const MAX_INTERVAL_MS = 5_000;
-const GIVE_UP_MS = Math.max(300_000, MESSAGES * 4);
+const GIVE_UP_MS = Math.max(300_000, MESSAGES * 8);
 
 /** `INFO commandstats` over a plain socket: total calls per command. */
 function commandStats(url) {
