@@ -7,7 +7,16 @@
  *                                createMessenger (default config), messenger.send
  *   undici  lib/cold/undici.mjs  the same request by hand with raw `undici.request` (npm undici)
  *   fetch   lib/cold/fetch.mjs   the same request by hand with Node's global `fetch`
- *   bare    lib/cold/bare.mjs    a bare node start that prints a line (reported only)
+ *   minimal-undici  lib/cold/minimal-undici.mjs  raw undici plus the recipient check that
+ *                                gives Parley's verdicts (libphonenumber-js core + "min" metadata,
+ *                                loaded as core loads them): the least a correct client loads
+ *   minimal-fetch   lib/cold/minimal-fetch.mjs   the same on global fetch
+ *   bare    lib/cold/bare.mjs    a bare node start that prints a line
+ *
+ * The minimal clients are the ceilings: no client that checks recipients as Parley does (before
+ * any network call, with identical verdicts) can start faster than they do, so
+ * `cold-send.minimal-vs-undici` and `.minimal-vs-fetch` show how much of each target's
+ * allowance the recipient check alone already takes.
  *
  * Measured: from `spawn()` to the moment the child's answer line (the provider's message id)
  * reaches this process on the child's stdout. Each child exits with `process.exit(0)` right
@@ -30,7 +39,7 @@ const ROUNDS = Number(process.env.BENCH_COLD_ROUNDS ?? 41);
 const WARMUP = 3;
 const TARGET_UNDICI = 1.1;
 const TARGET_FETCH = 1.3;
-const VARIANTS = ['parley', 'undici', 'fetch', 'bare'];
+const VARIANTS = ['parley', 'undici', 'fetch', 'minimal-undici', 'minimal-fetch', 'bare'];
 
 const server = await startChild(new URL('./lib/dt-server.mjs', import.meta.url));
 const baseUrl = `${server.url}/decisiontelecom/v1/api`;
@@ -92,6 +101,10 @@ log(
 );
 log(
   `  median of pairwise ratios: parley/undici ${round(rUndici, 3)}, parley/fetch ${round(rFetch, 3)}, ` +
+    `minimal-undici/undici ${round(median(ratios('minimal-undici', 'undici')), 3)}, ` +
+    `minimal-fetch/fetch ${round(median(ratios('minimal-fetch', 'fetch')), 3)}, ` +
+    `parley/minimal-undici ${round(median(ratios('parley', 'minimal-undici')), 3)}, ` +
+    `undici/fetch ${round(median(ratios('undici', 'fetch')), 3)}, ` +
     `undici/bare ${round(median(ratios('undici', 'bare')), 3)}, fetch/bare ${round(median(ratios('fetch', 'bare')), 3)}, ` +
     `parley/bare ${round(median(ratios('parley', 'bare')), 3)}; to exit: parley/undici ` +
     `${round(median(ratios('parley', 'undici', exits)), 3)}, parley/fetch ${round(median(ratios('parley', 'fetch', exits)), 3)}`,
@@ -119,6 +132,27 @@ report({
     rFetch,
     `ratio ≤ ${TARGET_FETCH} (ms spawn → answer, median of pairwise ratios vs global fetch)`,
     TARGET_FETCH,
+  ),
+  'cold-send.minimal-vs-undici': ratioEntry(
+    med['minimal-undici'],
+    med.undici,
+    median(ratios('minimal-undici', 'undici')),
+    'reported (raw undici + the recipient check vs raw undici: the ceiling for vs-undici)',
+    Number.POSITIVE_INFINITY,
+  ),
+  'cold-send.minimal-vs-fetch': ratioEntry(
+    med['minimal-fetch'],
+    med.fetch,
+    median(ratios('minimal-fetch', 'fetch')),
+    'reported (global fetch + the recipient check vs global fetch: the ceiling for vs-fetch)',
+    Number.POSITIVE_INFINITY,
+  ),
+  'cold-send.vs-minimal-undici': ratioEntry(
+    med.parley,
+    med['minimal-undici'],
+    median(ratios('parley', 'minimal-undici')),
+    'reported (Parley vs raw undici + the recipient check)',
+    Number.POSITIVE_INFINITY,
   ),
   'cold-send.vs-bare-node': ratioEntry(
     med.parley,
