@@ -9,14 +9,14 @@
  *   fetch   lib/cold/fetch.mjs   the same request by hand with Node's global `fetch`
  *   minimal-undici  lib/cold/minimal-undici.mjs  raw undici plus the recipient check that
  *                                gives Parley's verdicts (libphonenumber-js core + "min" metadata,
- *                                loaded as core loads them): the least a correct client loads
+ *                                loaded as core loads them), as a careful user would write it
  *   minimal-fetch   lib/cold/minimal-fetch.mjs   the same on global fetch
  *   bare    lib/cold/bare.mjs    a bare node start that prints a line
  *
- * The minimal clients are the ceilings: no client that checks recipients as Parley does (before
- * any network call, with identical verdicts) can start faster than they do, so
- * `cold-send.minimal-vs-undici` and `.minimal-vs-fetch` show how much of each target's
- * allowance the recipient check alone already takes.
+ * The minimal clients are what a hand-written client that checks recipients as Parley does
+ * (before any network call, with identical verdicts) costs: `cold-send.minimal-vs-undici` and
+ * `.minimal-vs-fetch` show how much of each target's allowance the recipient check alone takes
+ * when `undici` is imported as users import it (its whole entry).
  *
  * Measured: from `spawn()` to the moment the child's answer line (the provider's message id)
  * reaches this process on the child's stdout. Each child exits with `process.exit(0)` right
@@ -137,14 +137,14 @@ report({
     med['minimal-undici'],
     med.undici,
     median(ratios('minimal-undici', 'undici')),
-    'reported (raw undici + the recipient check vs raw undici: the ceiling for vs-undici)',
+    'reported (raw undici + the recipient check vs raw undici: the check alone)',
     Number.POSITIVE_INFINITY,
   ),
   'cold-send.minimal-vs-fetch': ratioEntry(
     med['minimal-fetch'],
     med.fetch,
     median(ratios('minimal-fetch', 'fetch')),
-    'reported (global fetch + the recipient check vs global fetch: the ceiling for vs-fetch)',
+    'reported (global fetch + the recipient check vs global fetch: the check alone)',
     Number.POSITIVE_INFINITY,
   ),
   'cold-send.vs-minimal-undici': ratioEntry(
