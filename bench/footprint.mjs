@@ -21,8 +21,12 @@ import { log, median, round } from './lib/stats.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const RUNS = Number(process.env.BENCH_FOOTPRINT_RUNS ?? 21);
-/** Start-up may take at most this many times a bare `node -e ''` of the same run. */
-const STARTUP_MAX_RATIO = 2.5;
+/**
+ * Start-up may take at most this many times a bare `node -e ''` of the same run: the former
+ * absolute budget (150 ms over bare node) converted at the bare start it was last judged
+ * against (59.7 ms: (59.7 + 150) ÷ 59.7 ≈ 3.5). The tight cold-start targets are cold-send's.
+ */
+const STARTUP_MAX_RATIO = 3.5;
 const SIZE_BUDGET_KIB = 14 * 1024;
 
 const ADAPTERS = {
