@@ -22,6 +22,7 @@ const BENCHMARKS = [
   'redis-wolkvox-handoff',
   'tracking-scale',
   'footprint',
+  'cold-send',
   'dev-phone',
 ];
 
