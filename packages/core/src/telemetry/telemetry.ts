@@ -178,6 +178,14 @@ export class Telemetry {
     return attributes;
   }
 
+  /**
+   * Whether `send` would do anything but run the work: a tracer, a meter or a `parley:send`
+   * subscriber is there. While not, the messenger calls its work directly (no closure per send).
+   */
+  observesSends(): boolean {
+    return this.#getTracer() !== undefined || this.#getInstruments() !== undefined || channelsHaveSubscribers();
+  }
+
   /** Wraps one `send`: the `send {provider}` span, the send metrics and the `parley:send` channel. */
   send<T extends { readonly id: string }>(message: unknown, run: () => Promise<T>): Promise<T> {
     const tracer = this.#getTracer();
