@@ -104,22 +104,37 @@ async function send(
   timeoutMs: number,
   maxBytes: number,
 ): Promise<TransportResponse> {
-  const options = {
-    method: request.method,
-    headers: request.headers,
-    body: request.body ?? null,
-    // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
-    signal: signal as unknown as AbortSignal,
-    // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
-    headersTimeout: undiciTimeout(timeoutMs),
-    bodyTimeout: undiciTimeout(timeoutMs),
-  };
+  // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
+  const limit = undiciTimeout(timeoutMs);
   // Our own Agent takes the request straight, with the URL's origin and path computed once per
   // URL: what `undici.request(url, { dispatcher })` does before it calls `dispatcher.request`.
   // A dispatcher we were given (perhaps from another copy of undici) goes the documented way.
-  const res = own
-    ? await dispatcher.request({ ...targetOf(request.url), ...options })
-    : await undiciRequest(request.url, { dispatcher, ...options });
+  // One object literal each (no spread): this runs per request.
+  let res: Dispatcher.ResponseData;
+  if (own) {
+    const target = targetOf(request.url);
+    res = await dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  } else {
+    res = await undiciRequest(request.url, {
+      dispatcher,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  }
   const declared = Number(res.headers['content-length']);
   if (declared > maxBytes) {
     dropBody(res.body);
