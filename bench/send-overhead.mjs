@@ -11,6 +11,10 @@
  * JSON body, put a time limit on the request, read the provider's id from the answer). That
  * ceiling is what the messenger's ratio should be judged against.
  *
+ * The `inProcess*` variants send through a transport that answers at once in this process: their
+ * CPU µs per send is the messenger's own work (validation, ids, the adapter, the store, telemetry)
+ * without undici and the loopback, so what telemetry adds shows above the noise.
+ *
  * Peers: the same DecisionTelecom send as users of other SDKs write it by hand, each with a 30 s
  * time limit and the answer parsed as JSON: axios (what twilio-node stands on) with its default
  * agent, global `fetch` with `AbortSignal.timeout` (what whatsapp-api-js does), and got. The
@@ -181,17 +185,28 @@ function messengerVariant(makeTransport, extra = {}) {
   };
 }
 
+/**
+ * A transport that answers at once, in this process: with it, a round measures the messenger's
+ * own CPU per send without the HTTP client and the network, the steadier figure for what
+ * telemetry adds (a few µs are lost in the noise of a loopback round on a shared machine).
+ */
+let inProcessId = 1_000;
+const inProcessTransport = () => ({
+  request: async () => ({ status: 200, headers: {}, body: `{"message_id":${inProcessId++}}` }),
+  close: async () => {},
+});
+
 /** An exporter that drops every span: what is measured is Parley's instrumentation and the SDK. */
 const dropExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
 
 /** A messenger in an application that set up the OpenTelemetry SDK, for the rounds of this variant only. */
-function underSdk(extra) {
+function underSdk(extra, makeTransport) {
   return () => {
     const contextManager = new AsyncLocalStorageContextManager();
     context.setGlobalContextManager(contextManager);
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropExporter)] });
     trace.setGlobalTracerProvider(tracerProvider);
-    const instance = messengerVariant(undefined, extra)();
+    const instance = messengerVariant(makeTransport, extra)();
     return {
       // Called, as in an instrumented server, with a context active (so AsyncLocalStorage is on).
       send: () => context.with(context.active(), instance.send),
@@ -215,6 +230,10 @@ const variants = {
   messengerToday: messengerVariant(undefined, { telemetry: false }),
   messengerTodaySdk: underSdk({ telemetry: false }),
   messengerTraced: underSdk({}),
+  inProcessToday: messengerVariant(inProcessTransport, { telemetry: false }),
+  inProcess: messengerVariant(inProcessTransport),
+  inProcessTodaySdk: underSdk({ telemetry: false }, inProcessTransport),
+  inProcessTraced: underSdk({}, inProcessTransport),
   peerAxios: () => ({ send: peerAxios, close: async () => {} }),
   peerFetch: () => ({ send: peerFetch, close: async () => {} }),
   peerGot: () => ({ send: peerGot, close: async () => {} }),
@@ -375,6 +394,20 @@ report({
     target: 'reported (client CPU µs per send, SDK tracer vs telemetry: false)',
     pass: true,
     digits: 1,
+  }),
+  'send-overhead.cpu-in-process-no-tracer-vs-today': entry({
+    value: cpu.inProcess,
+    baseline: cpu.inProcessToday,
+    target: 'reported (messenger CPU µs per send with an in-process transport, no tracer vs telemetry: false)',
+    pass: true,
+    digits: 2,
+  }),
+  'send-overhead.cpu-in-process-sdk-tracer-vs-today': entry({
+    value: cpu.inProcessTraced,
+    baseline: cpu.inProcessTodaySdk,
+    target: 'reported (messenger CPU µs per send with an in-process transport, SDK tracer vs telemetry: false)',
+    pass: true,
+    digits: 2,
   }),
   'send-overhead.cpu-per-send': entry({
     value: cpu.messenger,
