@@ -285,6 +285,11 @@ log(
     .join(', ')}`,
 );
 log(`  server answered ${stats.sends} sends`);
+/** Median over rounds of a/b in the same round (the two ran seconds apart, under the same load). */
+const paired = (a, b) => round(median(cpus[a].map((v, i) => v / cpus[b][i])), 3);
+log(
+  `  paired per-round CPU ratios: no tracer/today ${paired('messenger', 'messengerToday')}, SDK tracer/today ${paired('messengerTraced', 'messengerTodaySdk')}, in process: no tracer/today ${paired('inProcess', 'inProcessToday')}, SDK tracer/today ${paired('inProcessTraced', 'inProcessTodaySdk')}; messenger/minimal ${paired('messenger', 'minimal')}, minimal/raw undici ${paired('minimal', 'rawUndici')}`,
+);
 
 const fastestPeer = PEERS.reduce((best, name) => (rate[name] > rate[best] ? name : best));
 log(`  fastest peer: ${fastestPeer}`);
