@@ -242,6 +242,8 @@ const PEERS = ['peerAxios', 'peerFetch', 'peerGot'];
 
 /** One round of `ms` of sends through a fresh instance of a variant: messages per second and CPU µs per message. */
 async function round1(name, ms) {
+  // No variant pays for the garbage of the one before it (fetch leaves much): collect first.
+  globalThis.gc?.();
   const instance = variants[name]();
   const cpu = process.cpuUsage();
   const { completed, ms: took } = await runFor(ms, CONCURRENCY, instance.send);
