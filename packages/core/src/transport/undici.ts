@@ -171,41 +171,103 @@ async function send(
   timeoutMs: number,
   maxBytes: number,
 ): Promise<TransportResponse> {
-  const options = {
-    method: request.method,
-    headers: request.headers,
-    body: request.body ?? null,
-    // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
-    signal: signal as unknown as AbortSignal,
-    // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
-    headersTimeout: undiciTimeout(timeoutMs),
-    bodyTimeout: undiciTimeout(timeoutMs),
-  };
+  // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
+  const limit = undiciTimeout(timeoutMs);
   // Our own Agent takes the request straight, with the URL's origin and path computed once per
   // URL: what `undici.request(url, { dispatcher })` does before it calls `dispatcher.request`.
   // A dispatcher we were given (perhaps from another copy of undici) goes the documented way.
-  const res =
-    undiciRequest === undefined
-      ? await dispatcher.request({ ...targetOf(request.url), ...options })
-      : await undiciRequest(request.url, { dispatcher, ...options });
+  // One object literal each (no spread): this runs per request.
+  let res: Dispatcher.ResponseData;
+  if (undiciRequest === undefined) {
+    const target = targetOf(request.url);
+    res = await dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  } else {
+    res = await undiciRequest(request.url, {
+      dispatcher,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  }
   const declared = Number(res.headers['content-length']);
   if (declared > maxBytes) {
     dropBody(res.body);
     throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
   }
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      dropBody(res.body);
-      throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
-    }
-    chunks.push(chunk);
-  }
-  // Decoding the bytes at once gives the same text as decoding them chunk by chunk in stream mode.
-  const body = DECODER.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  const body = await readText(res.body, maxBytes, res.statusCode, request);
   return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body as text, failing with `PROTOCOL` past `maxBytes`. Plain stream listeners rather
+ * than `for await`: an async iterator costs several promises per chunk, and this runs per request.
+ * It fails as `for await` would: with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` when the
+ * stream closes before its end.
+ */
+function readText(
+  stream: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  status: number,
+  request: TransportRequest,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let size = 0;
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    // The listeners stay on: once settled they do nothing (and an error listener stays there).
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+    };
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        settle();
+        dropBody(stream);
+        reject(bodyTooLargeError(maxBytes, status, request.method, request.url));
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      if (settled) return;
+      settle();
+      // Decoding the bytes at once gives the same text as decoding them chunk by chunk in stream mode.
+      resolve(DECODER.decode(chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? EMPTY)));
+    };
+    const onError = (error: unknown): void => {
+      if (settled) return;
+      settle();
+      reject(error);
+    };
+    const onClose = (): void => {
+      if (settled) return;
+      settle();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }
 
 /** Stateless between calls (never used in stream mode), so one serves every response. */
