@@ -2,7 +2,9 @@
  * Benchmark 4, footprint.
  *
  * Start-up: wall time of `node` importing @parley/core and one adapter and creating a messenger,
- * against a bare `node -e ''`, RUNS times each, alternating; medians.
+ * against a bare `node -e ''` measured in the same run, RUNS rounds of one of each, alternating.
+ * The figure is the median of the per-round ratios (Parley ÷ bare node), so a slow moment of the
+ * shared machine weighs on both sides of a ratio; the target is that ratio, not milliseconds.
  *
  * Installed size: what `npm install @parley/core @parley/adapter-…` puts on disk, without the
  * network: the files `npm pack` would publish for our packages, plus every production
@@ -19,7 +21,12 @@ import { log, median, round } from './lib/stats.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const RUNS = Number(process.env.BENCH_FOOTPRINT_RUNS ?? 21);
-const STARTUP_BUDGET_MS = 150;
+/**
+ * Start-up may take at most this many times a bare `node -e ''` of the same run: the former
+ * absolute budget (150 ms over bare node) converted at the bare start it was last judged
+ * against (59.7 ms: (59.7 + 150) ÷ 59.7 ≈ 3.5). The tight cold-start targets are cold-send's.
+ */
+const STARTUP_MAX_RATIO = 3.5;
 const SIZE_BUDGET_KIB = 14 * 1024;
 
 const ADAPTERS = {
@@ -65,10 +72,16 @@ for (let run = 0; run < RUNS; run++) {
 }
 const bareMs = median(bare);
 const startup = Object.fromEntries(Object.entries(parley).map(([name, times]) => [name, median(times)]));
+const startupRatio = Object.fromEntries(
+  Object.entries(parley).map(([name, times]) => [name, median(times.map((ms, i) => ms / bare[i]))]),
+);
 log(
   `footprint: start-up medians of ${RUNS}: bare node ${round(bareMs, 1)} ms, ` +
     Object.entries(startup)
-      .map(([name, ms]) => `core + ${name} + createMessenger ${round(ms, 1)} ms`)
+      .map(
+        ([name, ms]) =>
+          `core + ${name} + createMessenger ${round(ms, 1)} ms (median ratio ${round(startupRatio[name], 3)})`,
+      )
       .join(', '),
 );
 
@@ -147,13 +160,15 @@ for (const [name, adapter] of Object.entries(ADAPTERS)) {
 
 const entries = {};
 for (const name of Object.keys(ADAPTERS)) {
-  entries[`footprint.startup-${name}-ms`] = entry({
+  const out = entry({
     value: startup[name],
     baseline: bareMs,
-    target: `≤ ${STARTUP_BUDGET_MS} ms over bare node -e ''`,
-    pass: startup[name] - bareMs <= STARTUP_BUDGET_MS,
+    target: `ratio ≤ ${STARTUP_MAX_RATIO} (median of per-round ratios vs bare node -e '' of the same run)`,
+    pass: startupRatio[name] <= STARTUP_MAX_RATIO,
     digits: 1,
   });
+  out.ratio = round(startupRatio[name], 3); // the median of the ratios, not the ratio of the medians
+  entries[`footprint.startup-${name}-ms`] = out;
 }
 for (const name of Object.keys(ADAPTERS)) {
   entries[`footprint.installed-core+${name}-kib`] = entry({

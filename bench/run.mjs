@@ -25,6 +25,7 @@ const BENCHMARKS = [
   'tracking-scale',
   'redis-tracking',
   'footprint',
+  'cold-send',
   'dev-phone',
 ];
 

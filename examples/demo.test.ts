@@ -1,18 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { runExample } from './run-example.js';
 
 it('runs the offline demo to a summary and exit 0', async () => {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./demo.mjs', import.meta.url))], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const [code] = (await once(child, 'exit')) as [number];
+  const { code, out, err } = await runExample('demo.mjs');
   expect(err).toBe('');
   expect(code).toBe(0);
   expect(out).toMatch(/decisiontelecom\s+sent text/);

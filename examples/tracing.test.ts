@@ -1,18 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { runExample } from './run-example.js';
 
 it('runs the README tracing setup: the send span and its HTTP attempt print, without the message', async () => {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./tracing.mjs', import.meta.url))], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const [code] = (await once(child, 'exit')) as [number];
+  const { code, out, err } = await runExample('tracing.mjs');
   expect(err).toBe('');
   expect(code).toBe(0);
   expect(out).toContain("name: 'send decisiontelecom'");

@@ -18,12 +18,30 @@ export class RawNumber {
  * writeObject({ message_id: new RawNumber('9007199254740993') }); // '{"message_id":9007199254740993}'
  */
 export function writeObject(fields: Readonly<Record<string, unknown>>): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(fields)) {
+  // Written once per send: one string built in place, field names quoted once per process.
+  let out = '{';
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const value = fields[key];
     if (value === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${value instanceof RawNumber ? value.digits : JSON.stringify(value)}`);
+    if (out.length > 1) out += ',';
+    out += quotedKey(key);
+    out += ':';
+    out += value instanceof RawNumber ? value.digits : JSON.stringify(value);
   }
-  return `{${parts.join(',')}}`;
+  return `${out}}`;
+}
+
+/** `JSON.stringify(key)`, remembered: the adapter writes the same few field names over and over. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 64) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /**
@@ -42,7 +60,7 @@ export function topLevelRawValue(json: string, key: string): string | undefined 
     if (c === '"') {
       const end = stringEnd(json, i);
       const colon = skipSpace(json, end);
-      if (depth === 1 && json[colon] === ':' && JSON.parse(json.slice(i, end)) === key) {
+      if (depth === 1 && json[colon] === ':' && keyIs(json, i, end, key)) {
         found = valueText(json, colon + 1);
       }
       i = end;
@@ -55,6 +73,14 @@ export function topLevelRawValue(json: string, key: string): string | undefined 
   }
   // The last occurrence wins, as with JSON.parse.
   return found;
+}
+
+/** Whether the string token `json[start, end)` is `key`: compared in place unless it holds an escape. */
+function keyIs(json: string, start: number, end: number, key: string): boolean {
+  for (let k = start + 1; k < end - 1; k++) {
+    if (json.charCodeAt(k) === 92) return JSON.parse(json.slice(start, end)) === key;
+  }
+  return end - start === key.length + 2 && json.startsWith(key, start + 1);
 }
 
 /** The index just past the string token that starts at `start`. */

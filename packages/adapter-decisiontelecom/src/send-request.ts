@@ -22,12 +22,30 @@ export function isProviderMessageId(value: string): boolean {
 /** The documented `message_type` of each message type (there is no 3). */
 export const MESSAGE_TYPES = { text: 1, image: 2, template: 4 } as const;
 
-function headers(settings: RequestSettings): Record<string, string> {
-  return {
-    authorization: `Basic ${settings.token}`,
-    'content-type': 'application/json',
-    accept: 'application/json',
-  };
+/** What every request of one account shares, made once per settings: the headers (frozen) and the URLs. */
+interface Prepared {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly sendUrl: string;
+  readonly statusUrl: string;
+}
+
+const prepared = new WeakMap<RequestSettings, Prepared>();
+
+function prepare(settings: RequestSettings): Prepared {
+  let ready = prepared.get(settings);
+  if (ready === undefined) {
+    ready = {
+      headers: Object.freeze({
+        authorization: `Basic ${settings.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      }),
+      sendUrl: `${settings.baseUrl}/send-whatsapp`,
+      statusUrl: `${settings.baseUrl}/receive-whatsapp`,
+    };
+    prepared.set(settings, ready);
+  }
+  return ready;
 }
 
 /** The type-specific fields of the send body, per the field table of the docs. */
@@ -61,10 +79,11 @@ export function buildSendRequest(
   settings: RequestSettings,
 ): ProviderRequest {
   const { text, file_url, template_name, template_params } = contentFields(message, settings);
+  const { headers, sendUrl } = prepare(settings);
   return {
     method: 'POST',
-    url: `${settings.baseUrl}/send-whatsapp`,
-    headers: headers(settings),
+    url: sendUrl,
+    headers,
     body: writeObject({
       source_addr: settings.sender,
       destination_addr: settings.destinationFormat === 'number' ? new RawNumber(message.to) : message.to,
@@ -92,10 +111,11 @@ export function buildStatusRequest(providerMessageId: string, settings: RequestS
       settings.provider,
     );
   }
+  const { headers, statusUrl } = prepare(settings);
   return {
     method: 'POST',
-    url: `${settings.baseUrl}/receive-whatsapp`,
-    headers: headers(settings),
+    url: statusUrl,
+    headers,
     body: writeObject({ message_id: new RawNumber(providerMessageId) }),
   };
 }

@@ -1,7 +1,7 @@
 import type * as v from 'valibot';
 import type { Logger } from './logger.js';
 import type { MessageType, ValidatedMessage } from './messages/schemas.js';
-import type { DeliveryStatus } from './status.js';
+import type { CallbackStatus, ProviderStatus } from './status.js';
 import type { TransportRequest, TransportResponse } from './transport/types.js';
 import type { DriverWebhook } from './webhook/messenger-webhook.js';
 
@@ -20,25 +20,7 @@ export interface Capabilities {
   readonly inbound: boolean;
 }
 
-/** A provider's status, mapped to the unified one by the adapter. */
-export interface ProviderStatus {
-  readonly status: DeliveryStatus;
-  /** The raw code, kept as the provider sent it. */
-  readonly providerStatus: string | number;
-  /** Why a `failed` or `rejected` message failed, where the provider says (Meta: its error code and title). */
-  readonly error?: StatusError;
-}
-
-/** The provider's reason for a failed message. */
-export interface StatusError {
-  readonly code: string | number;
-  readonly message: string;
-}
-
-/** A status carried by a callback, with the provider's message id where the payload has one. */
-export interface CallbackStatus extends ProviderStatus {
-  readonly providerMessageId?: string;
-}
+export type { CallbackStatus, ProviderStatus, StatusError } from './status.js';
 
 /** A request as an adapter builds it; core adds the timeout and the signal. */
 export type ProviderRequest = Omit<TransportRequest, 'signal' | 'timeoutMs'>;

@@ -76,3 +76,23 @@ export function isStatusAdvance(current: DeliveryStatus | undefined, next: Deliv
   if (current === next || isFinalStatus(current)) return false;
   return RANK[next] > RANK[current];
 }
+
+/** A provider's status, mapped to the unified one by the adapter. */
+export interface ProviderStatus {
+  readonly status: DeliveryStatus;
+  /** The raw code, kept as the provider sent it. */
+  readonly providerStatus: string | number;
+  /** Why a `failed` or `rejected` message failed, where the provider says (Meta: its error code and title). */
+  readonly error?: StatusError;
+}
+
+/** The provider's reason for a failed message. */
+export interface StatusError {
+  readonly code: string | number;
+  readonly message: string;
+}
+
+/** A status carried by a callback, with the provider's message id where the payload has one. */
+export interface CallbackStatus extends ProviderStatus {
+  readonly providerMessageId?: string;
+}

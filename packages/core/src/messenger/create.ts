@@ -78,6 +78,9 @@ export function createMessenger(config: ParleyConfig, options: CreateMessengerOp
   return new CoreMessenger(definition.name, driver, options, logger, secrets, hashKey);
 }
 
+/** The call options of every send without a signal. */
+const SEND_CALL: CallOptions = { isSend: true };
+
 class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   readonly provider: string;
   readonly capabilities: Capabilities;
@@ -195,7 +198,9 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
   send(message: Parameters<Messenger['send']>[0], options: SendOptions = {}): Promise<SendResult> {
     const telemetry = this.#telemetry;
     return this.#track(
-      telemetry ? telemetry.send(message, () => this.#send(message, options)) : this.#send(message, options),
+      telemetry?.observesSends()
+        ? telemetry.send(message, () => this.#send(message, options))
+        : this.#send(message, options),
     );
   }
 
@@ -265,33 +270,37 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     }
     const id = newMessageId();
     const callbacks = this.#driver.callbacks;
-    const request = this.#driver.buildSend(validated, {
-      id,
-      ...(callbacks ? { callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : {}),
-    });
-    const callOptions: CallOptions = { isSend: true, ...(options.signal ? { signal: options.signal } : {}) };
-    const { providerMessageId } = await this.#caller
-      .call(request, (res) => this.#driver.parseSend(res, request), callOptions)
-      .catch((error: unknown) => {
-        // The provider may have it: its later statuses will carry this id, so the error does too.
-        if (error instanceof ParleyError && error.delivery === 'unknown') throw error.with({ messageId: id });
-        throw error;
-      });
+    const request = this.#driver.buildSend(
+      validated,
+      callbacks ? { id, callbackUrl: signCallbackUrl(callbacks.url, id, callbacks.secret) } : { id },
+    );
+    const callOptions: CallOptions = options.signal ? { isSend: true, signal: options.signal } : SEND_CALL;
+    let providerMessageId: string | undefined;
+    try {
+      ({ providerMessageId } = await this.#caller.call(
+        request,
+        (res) => this.#driver.parseSend(res, request),
+        callOptions,
+      ));
+    } catch (error) {
+      // The provider may have it: its later statuses will carry this id, so the error does too.
+      if (error instanceof ParleyError && error.delivery === 'unknown') throw error.with({ messageId: id });
+      throw error;
+    }
     const acceptedAt = new Date(this.#now());
-    const result: SendResult = {
-      id,
-      provider: this.provider,
-      ...(providerMessageId !== undefined ? { providerMessageId } : {}),
-      status: 'accepted',
-      acceptedAt,
-    };
+    const result: SendResult =
+      providerMessageId !== undefined
+        ? { id, provider: this.provider, providerMessageId, status: 'accepted', acceptedAt }
+        : { id, provider: this.provider, status: 'accepted', acceptedAt };
     // The provider has the message: a store that fails now must not turn the send into an error.
-    await this.#accepted(result).catch((error: unknown) =>
+    try {
+      await this.#accepted(result);
+    } catch (error) {
       this.#emitError(
         error,
         `Message ${id} was accepted, but its record could not be saved (no status events will follow for it)`,
-      ),
-    );
+      );
+    }
     if (this.#driver.webhook && providerMessageId !== undefined) {
       // Its webhook names messages by the provider's id (statuses, replies): index it.
       await this.#store
@@ -315,14 +324,24 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       return;
     }
     const schedule = result.providerMessageId !== undefined ? this.#tracker?.firstSchedule() : undefined;
-    const record: MessageRecord = {
-      id: result.id,
-      scope: this.#driver.scope,
-      status: 'accepted',
-      acceptedAt: result.acceptedAt.getTime(),
-      ...(result.providerMessageId !== undefined ? { providerMessageId: result.providerMessageId } : {}),
-      ...schedule,
-    };
+    const { id, providerMessageId } = result;
+    const scope = this.#driver.scope;
+    const acceptedAt = result.acceptedAt.getTime();
+    // Plain literals where they do (no spread): the store copies the record, and a copy of an
+    // object built by spreading takes V8's slow path, once per send.
+    const record: MessageRecord =
+      schedule !== undefined
+        ? {
+            id,
+            scope,
+            status: 'accepted',
+            acceptedAt,
+            ...(providerMessageId !== undefined ? { providerMessageId } : {}),
+            ...schedule,
+          }
+        : providerMessageId !== undefined
+          ? { id, scope, status: 'accepted', acceptedAt, providerMessageId }
+          : { id, scope, status: 'accepted', acceptedAt };
     await this.#hub.accepted(record);
     if (schedule) this.#tracker?.scheduled(schedule.nextPollAt);
   }

@@ -5,7 +5,6 @@ import type { Capabilities } from '../provider.js';
 import type { StatusUpdate } from '../status.js';
 import type { InboundMessage } from '../webhook/events.js';
 import type { WebhookHandler } from '../webhook/types.js';
-import type { SendManyOptions, SendManyOutcome } from './send-many.js';
 
 /** What `send` resolves with once the provider accepted a message. */
 export interface SendResult {
@@ -72,4 +71,38 @@ export interface Messenger {
   readonly webhook?: WebhookHandler;
   /** Stops tracking, lets in-flight work settle, frees sockets. */
   close(): Promise<void>;
+}
+
+/** One settled message of a `sendMany`: its position in the input and what became of it. */
+export type SendManyOutcome =
+  | { readonly index: number; readonly ok: true; readonly result: SendResult }
+  | { readonly index: number; readonly ok: false; readonly error: ParleyError };
+
+/** Counts `sendMany` reports after each message settles. */
+export interface SendManyProgress {
+  /** Accepted by the provider. */
+  readonly sent: number;
+  /** Failed (refused, invalid, aborted…). */
+  readonly failed: number;
+  /** Read from the input and not settled yet. */
+  readonly pending: number;
+}
+
+export interface SendManyOptions {
+  /** Stops the batch: messages not sent yet settle as `ABORTED` with `delivery: 'not_sent'`. */
+  readonly signal?: AbortSignal;
+  /**
+   * A key per message, so that a re-run of the same batch (after a crash, say) returns the first
+   * result for what was already accepted instead of sending it again. Needs a store that outlives
+   * the process (`@parley/redis`) to survive one.
+   */
+  readonly idempotencyKey?: (message: OutboundMessage, index: number) => string;
+  /** Called after each message settles. */
+  readonly onProgress?: (counts: SendManyProgress) => void;
+  /**
+   * Messages read ahead of the outcomes taken at most (sending, waiting for a limit, or settled
+   * and not yet taken). Bounds memory whatever the size of the input. Default 64. The provider's
+   * limits (concurrency slots, rates) still decide how many are on the wire.
+   */
+  readonly concurrency?: number;
 }

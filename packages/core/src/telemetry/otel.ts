@@ -12,11 +12,22 @@ export type OtelApi = typeof Api;
  */
 const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
 
-type Globals = { readonly trace?: unknown; readonly metrics?: unknown } | undefined;
+type Globals = { readonly version?: unknown; readonly trace?: unknown; readonly metrics?: unknown } | undefined;
 
 /** Whether the application registered a global tracer (`'trace'`) or meter (`'metrics'`) provider. */
 export function hasGlobal(kind: 'trace' | 'metrics'): boolean {
   return (globalThis as { [GLOBAL_KEY]?: Globals })[GLOBAL_KEY]?.[kind] !== undefined;
+}
+
+/**
+ * The API's globals (registered providers and the version that registered them), or undefined
+ * while no copy of the API has registered anything. What `getTracerProvider()` and
+ * `getMeterProvider()` answer depends on nothing else: while the registered provider and the
+ * version stay the same, so does the answer (the API replaces its own fallback provider only in
+ * `disable()`, which also unregisters).
+ */
+export function otelGlobals(): Globals {
+  return (globalThis as { [GLOBAL_KEY]?: Globals })[GLOBAL_KEY];
 }
 
 let api: OtelApi | null | undefined;

@@ -200,6 +200,30 @@ describe('send spans', () => {
     const sent = points(await otel.metrics(), 'messaging.client.sent.messages');
     expect(sent.map((p) => p.value)).toEqual([1]);
   });
+  it('follows the global providers when they are unregistered and others registered', async () => {
+    const { messenger } = setup(answers(200), NONE, {}, true);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    metrics.setGlobalMeterProvider(otel.meterProvider);
+    await messenger.send(TEXT);
+    expect(otel.spans().map((s) => s.name)).toEqual(['POST', 'send fake']);
+    trace.disable();
+    metrics.disable();
+    await messenger.send(TEXT);
+    expect(otel.spans()).toHaveLength(2); // nothing registered: nothing new
+    const second = createOtel();
+    try {
+      trace.setGlobalTracerProvider(second.tracerProvider);
+      metrics.setGlobalMeterProvider(second.meterProvider);
+      await messenger.send(TEXT);
+      expect(second.spans().map((s) => s.name)).toEqual(['POST', 'send fake']);
+      expect(otel.spans()).toHaveLength(2);
+      const sent = points(await second.metrics(), 'messaging.client.sent.messages');
+      expect(sent.map((p) => p.value)).toEqual([1]);
+    } finally {
+      await second.shutdown();
+    }
+  });
+
   it('a broken global registration (no getTracer, no getMeter) does not break sends', async () => {
     const key = Symbol.for('opentelemetry.js.api.1');
     const globals = (globalThis as Record<symbol, Record<string, unknown>>)[key] as Record<string, unknown>;

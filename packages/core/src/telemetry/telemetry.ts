@@ -15,7 +15,7 @@ import {
   sendChannel,
   statusChannel,
 } from './channels.js';
-import { hasGlobal, type OtelApi, otelApi, packageVersion, SCOPE_NAME, SPAN_KIND, STATUS_ERROR } from './otel.js';
+import { type OtelApi, otelApi, otelGlobals, packageVersion, SCOPE_NAME, SPAN_KIND, STATUS_ERROR } from './otel.js';
 
 /** Anything with `getTracer`, such as the OpenTelemetry SDK's `BasicTracerProvider`. */
 export interface TracerProviderLike {
@@ -110,6 +110,11 @@ export class Telemetry {
   #tracer: Tracer | undefined;
   #meterFrom: unknown;
   #instruments: Instruments | undefined;
+  /** The global registration (provider, API version) that `#tracer` / `#instruments` were made under. */
+  #traceSeen: unknown;
+  #traceVersionSeen: unknown;
+  #metricsSeen: unknown;
+  #metricsVersionSeen: unknown;
   /** The getStatus, poll and webhook spans, which take the status they find as attributes. */
   readonly #statusSpans = new WeakSet<Span>();
   readonly #urls = new Map<string, Attributes>();
@@ -130,7 +135,17 @@ export class Telemetry {
   /** The tracer, or undefined while there is no tracer provider to use. */
   #getTracer(): Tracer | undefined {
     let source: unknown = this.#tracerProvider;
-    if (source === undefined && !hasGlobal('trace')) return undefined;
+    if (source === undefined) {
+      // One or two property reads per call while the registration stays as it was.
+      const globals = otelGlobals();
+      const registered = globals?.trace;
+      if (registered === undefined) return undefined;
+      if (registered === this.#traceSeen && globals?.version === this.#traceVersionSeen) return this.#tracer;
+      this.#traceSeen = registered;
+      this.#traceVersionSeen = globals?.version;
+    } else if (source === this.#tracerFrom) {
+      return this.#tracer;
+    }
     const api = otelApi();
     if (api === undefined) return undefined;
     source ??= api.trace.getTracerProvider();
@@ -148,7 +163,16 @@ export class Telemetry {
   /** The instruments, or undefined while there is no meter provider to use. */
   #getInstruments(): Instruments | undefined {
     let source: unknown = this.#meterProvider;
-    if (source === undefined && !hasGlobal('metrics')) return undefined;
+    if (source === undefined) {
+      const globals = otelGlobals();
+      const registered = globals?.metrics;
+      if (registered === undefined) return undefined;
+      if (registered === this.#metricsSeen && globals?.version === this.#metricsVersionSeen) return this.#instruments;
+      this.#metricsSeen = registered;
+      this.#metricsVersionSeen = globals?.version;
+    } else if (source === this.#meterFrom) {
+      return this.#instruments;
+    }
     const api = otelApi();
     if (api === undefined) return undefined;
     // The API has no proxy meter provider: a provider registered later is picked up here.
@@ -178,6 +202,14 @@ export class Telemetry {
     return attributes;
   }
 
+  /**
+   * Whether `send` would do anything but run the work: a tracer, a meter or a `parley:send`
+   * subscriber is there. While not, the messenger calls its work directly (no closure per send).
+   */
+  observesSends(): boolean {
+    return this.#getTracer() !== undefined || this.#getInstruments() !== undefined || channelsHaveSubscribers();
+  }
+
   /** Wraps one `send`: the `send {provider}` span, the send metrics and the `parley:send` channel. */
   send<T extends { readonly id: string }>(message: unknown, run: () => Promise<T>): Promise<T> {
     const tracer = this.#getTracer();
@@ -188,13 +220,11 @@ export class Telemetry {
     const started = performance.now();
     // A channel subscriber alone does not load the API.
     const api = tracer === undefined ? undefined : (otelApi() as OtelApi);
+    const parent = api?.context.active();
     const span =
       api &&
-      tracer?.startSpan(
-        this.#sendName,
-        { kind: SPAN_KIND.PRODUCER, attributes: this.#sendAttributes(type) },
-        api.context.active(),
-      );
+      parent &&
+      tracer?.startSpan(this.#sendName, { kind: SPAN_KIND.PRODUCER, attributes: this.#sendAttributes(type) }, parent);
     const finish = (result: T | undefined, error?: unknown) => {
       const code = result === undefined ? codeOf(error) : undefined;
       if (span) {
@@ -220,7 +250,7 @@ export class Telemetry {
         });
       }
     };
-    const inner = span && api ? () => api.context.with(api.trace.setSpan(api.context.active(), span), run) : run;
+    const inner = span && api && parent ? () => api.context.with(api.trace.setSpan(parent, span), run) : run;
     if (!diag) {
       return inner().then(
         (result) => {

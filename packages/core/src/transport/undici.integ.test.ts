@@ -162,6 +162,40 @@ describe('undiciTransport against a real HTTP server', () => {
     expect(error).toMatchObject({ code: 'NETWORK', delivery: 'unknown', retryable: true });
   });
 
+  it('fails with NETWORK (unknown) when the connection breaks in the middle of the body', async () => {
+    const server = await startServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
+      res.write('{"message_id":', () => setTimeout(() => req.socket.destroy(), 20));
+    });
+    const error = await failure(transport().request({ ...get(`${server.url}/half`), method: 'POST', body: '{}' }));
+    expect(error).toMatchObject({ code: 'NETWORK', delivery: 'unknown', retryable: true });
+  });
+
+  it('reads a chunked body of many chunks whole, and an empty body as the empty string', async () => {
+    const parts = Array.from({ length: 50 }, (_, i) => `"k${i}":${i}`);
+    const server = await startServer((req, res) => {
+      if (req.url === '/empty') {
+        res.writeHead(204).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{');
+      let i = 0;
+      const next = () => {
+        if (i === parts.length) {
+          res.end('}');
+          return;
+        }
+        res.write(`${i > 0 ? ',' : ''}${parts[i++]}`, () => setImmediate(next));
+      };
+      next();
+    });
+    const t = transport();
+    const res = await t.request(get(`${server.url}/many`));
+    expect(res.body).toBe(`{${parts.join(',')}}`);
+    expect((await t.request(get(`${server.url}/empty`))).body).toBe('');
+  });
+
   it('fails with NETWORK (not_sent) when the connection is refused', async () => {
     const server = await startServer(() => {});
     const url = server.url;

@@ -16,12 +16,16 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 type Undici = typeof import('undici');
+type AgentClass = Undici['Agent'];
 let undici: Undici | undefined;
 let loadingUndici: Promise<Undici> | undefined;
+let agentClass: AgentClass | undefined;
+let loadingAgent: Promise<AgentClass> | undefined;
 
 /**
  * undici is loaded by the first request, not when Parley is imported: it is most of the time
- * that importing Parley and creating a messenger takes.
+ * that importing Parley and creating a messenger takes. The whole of it is needed only for a
+ * dispatcher we were given (it goes through `undici.request`).
  */
 function loadUndici(): Promise<Undici> {
   loadingUndici ??= import('undici').then((loaded) => {
@@ -29,6 +33,49 @@ function loadUndici(): Promise<Undici> {
     return loaded;
   });
   return loadingUndici;
+}
+
+/**
+ * undici's `Agent`, for the transport's own connection pool. It is loaded from undici's own files
+ * without the rest of the package (fetch, WebSocket, caches, mocks, proxies: 111 modules where
+ * the Agent and its request API take 32, a third of a cold send), doing for them what undici's
+ * entry does (`Object.assign(Dispatcher.prototype, api)`), so the objects and their behaviour are
+ * undici's own. Where a copy of undici is laid out otherwise, the whole package is loaded instead.
+ */
+function loadAgent(): Promise<AgentClass> {
+  loadingAgent ??= loadAgentAlone()
+    .catch(() => loadUndici().then((loaded) => loaded.Agent))
+    .then((loaded) => {
+      agentClass = loaded;
+      return loaded;
+    });
+  return loadingAgent;
+}
+
+async function loadAgentAlone(): Promise<AgentClass> {
+  const [agent, dispatcher, api] = await Promise.all([
+    import('undici/lib/dispatcher/agent.js'),
+    import('undici/lib/dispatcher/dispatcher.js'),
+    import('undici/lib/api/index.js'),
+  ]);
+  const Agent: unknown = agent.default;
+  const Dispatcher: unknown = dispatcher.default;
+  const methods: unknown = api.default;
+  if (
+    typeof Agent !== 'function' ||
+    typeof Dispatcher !== 'function' ||
+    !(Agent.prototype instanceof Dispatcher) ||
+    typeof (methods as { request?: unknown } | null)?.request !== 'function'
+  ) {
+    throw new Error('undici is not laid out as expected');
+  }
+  Object.assign(Dispatcher.prototype, methods);
+  return Agent as AgentClass;
+}
+
+/** The Agent class the transport's own pool uses once loaded (for tests). */
+export function undiciAgentClass(): Promise<AgentClass> {
+  return loadAgent();
 }
 
 /**
@@ -45,9 +92,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   let own: Agent | undefined;
-  const dispatcherOf = (loaded: Undici): Dispatcher => {
-    if (options.dispatcher) return options.dispatcher;
-    own ??= new loaded.Agent({
+  const ownAgent = (Loaded: AgentClass): Agent => {
+    own ??= new Loaded({
       connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
       headersTimeout: undiciTimeout(timeoutMs),
       bodyTimeout: undiciTimeout(timeoutMs),
@@ -60,27 +106,48 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
   let closed = false;
   let closing: Promise<void> | undefined;
   /** Set while a request of this transport waits for undici to load, so that `close` waits for it. */
-  let loading: Promise<Undici> | undefined;
+  let loading: Promise<unknown> | undefined;
 
   return {
     async request(request) {
       const early = preflightError(request, closed);
       if (early) throw early;
-      let loaded = undici;
-      if (loaded === undefined) {
-        loading = loadUndici();
-        try {
-          loaded = await loading;
-        } catch (error) {
-          const { method, url } = request;
-          throw toTransportError(error, { method, url, phase: 'not_dispatched' });
+      const given = options.dispatcher;
+      let loadedRequest: Undici['request'] | undefined;
+      let dispatcher: Dispatcher;
+      if (given === undefined) {
+        let Loaded = agentClass;
+        if (Loaded === undefined) {
+          const pending = loadAgent();
+          loading = pending;
+          try {
+            Loaded = await pending;
+          } catch (error) {
+            const { method, url } = request;
+            throw toTransportError(error, { method, url, phase: 'not_dispatched' });
+          }
+          if (request.signal?.aborted) throw abortedError('not_sent', request.signal.reason);
         }
-        if (request.signal?.aborted) throw abortedError('not_sent', request.signal.reason);
+        dispatcher = ownAgent(Loaded);
+      } else {
+        let loaded = undici;
+        if (loaded === undefined) {
+          const pending = loadUndici();
+          loading = pending;
+          try {
+            loaded = await pending;
+          } catch (error) {
+            const { method, url } = request;
+            throw toTransportError(error, { method, url, phase: 'not_dispatched' });
+          }
+          if (request.signal?.aborted) throw abortedError('not_sent', request.signal.reason);
+        }
+        loadedRequest = loaded.request;
+        dispatcher = given;
       }
       const limit = request.timeoutMs ?? timeoutMs;
-      const dispatcher = dispatcherOf(loaded);
       return watched(request, limit, (watch) =>
-        send(loaded.request, dispatcher, dispatcher === own, request, watch.handle, limit, maxResponseBytes),
+        send(loadedRequest, dispatcher, request, watch.handle, limit, maxResponseBytes),
       );
     },
     close() {
@@ -96,48 +163,111 @@ export function undiciTransport(options: UndiciTransportOptions = {}): Transport
 }
 
 async function send(
-  undiciRequest: Undici['request'],
+  /** `undici.request`, for a dispatcher we were given; `undefined` for our own Agent. */
+  undiciRequest: Undici['request'] | undefined,
   dispatcher: Dispatcher,
-  own: boolean,
   request: TransportRequest,
   signal: AbortHandle,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<TransportResponse> {
-  const options = {
-    method: request.method,
-    headers: request.headers,
-    body: request.body ?? null,
-    // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
-    signal: signal as unknown as AbortSignal,
-    // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
-    headersTimeout: undiciTimeout(timeoutMs),
-    bodyTimeout: undiciTimeout(timeoutMs),
-  };
+  // Backstops under the whole-request limit; also lifts the agent's defaults for a longer request limit.
+  const limit = undiciTimeout(timeoutMs);
   // Our own Agent takes the request straight, with the URL's origin and path computed once per
   // URL: what `undici.request(url, { dispatcher })` does before it calls `dispatcher.request`.
   // A dispatcher we were given (perhaps from another copy of undici) goes the documented way.
-  const res = own
-    ? await dispatcher.request({ ...targetOf(request.url), ...options })
-    : await undiciRequest(request.url, { dispatcher, ...options });
+  // One object literal each (no spread): this runs per request.
+  let res: Dispatcher.ResponseData;
+  if (undiciRequest === undefined) {
+    const target = targetOf(request.url);
+    res = await dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      // undici takes an EventEmitter-shaped signal as well as an AbortSignal.
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  } else {
+    res = await undiciRequest(request.url, {
+      dispatcher,
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: signal as unknown as AbortSignal,
+      headersTimeout: limit,
+      bodyTimeout: limit,
+    });
+  }
   const declared = Number(res.headers['content-length']);
   if (declared > maxBytes) {
     dropBody(res.body);
     throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
   }
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) {
-      dropBody(res.body);
-      throw bodyTooLargeError(maxBytes, res.statusCode, request.method, request.url);
-    }
-    chunks.push(chunk);
-  }
-  // Decoding the bytes at once gives the same text as decoding them chunk by chunk in stream mode.
-  const body = DECODER.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+  const body = await readText(res.body, maxBytes, res.statusCode, request);
   return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The whole body as text, failing with `PROTOCOL` past `maxBytes`. Plain stream listeners rather
+ * than `for await`: an async iterator costs several promises per chunk, and this runs per request.
+ * It fails as `for await` would: with the stream's error, or `ERR_STREAM_PREMATURE_CLOSE` when the
+ * stream closes before its end.
+ */
+function readText(
+  stream: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  status: number,
+  request: TransportRequest,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let size = 0;
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    // The listeners stay on: once settled they do nothing (and an error listener stays there).
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+    };
+    const onData = (chunk: Buffer): void => {
+      if (settled) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        settle();
+        dropBody(stream);
+        reject(bodyTooLargeError(maxBytes, status, request.method, request.url));
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      if (settled) return;
+      settle();
+      // Decoding the bytes at once gives the same text as decoding them chunk by chunk in stream mode.
+      resolve(DECODER.decode(chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? EMPTY)));
+    };
+    const onError = (error: unknown): void => {
+      if (settled) return;
+      settle();
+      reject(error);
+    };
+    const onClose = (): void => {
+      if (settled) return;
+      settle();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }
 
 /** Stateless between calls (never used in stream mode), so one serves every response. */

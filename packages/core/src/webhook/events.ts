@@ -1,4 +1,4 @@
-import type { CallbackStatus } from '../provider.js';
+import type { CallbackStatus } from '../status.js';
 
 /** The kinds of inbound message Parley tells apart; anything else is `unknown` (see `raw`). */
 export type InboundType =

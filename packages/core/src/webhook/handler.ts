@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { configError, webhookError } from '../errors/factories.js';
 import type { Issue, ParleyError } from '../errors/index.js';
 import { isParleyError } from '../errors/index.js';
-import type { CallbackStatus } from '../provider.js';
+import type { CallbackStatus } from '../status.js';
 import { signedUrlAuthenticator, type WebhookAuth, type WebhookAuthenticator, type WebhookCall } from './auth.js';
 import type { BodyLimits } from './body.js';
 import { callbackFields, DEFAULT_BODY_LIMITS, readFetchBody, readNodeBody } from './body.js';

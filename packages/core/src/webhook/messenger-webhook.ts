@@ -1,4 +1,4 @@
-import type { CallbackStatus } from '../provider.js';
+import type { CallbackStatus } from '../status.js';
 import type { Store } from '../store/types.js';
 import { signedUrlAuthenticator, type WebhookAuthenticator } from './auth.js';
 import type { InboundMessage, WebhookEvent } from './events.js';
