@@ -176,9 +176,10 @@ export async function* readRows(
   flags: PlanFlags,
   onPlan: (plan: CampaignPlan) => void = () => {},
 ): AsyncGenerator<Row, void, undefined> {
-  const parser = createReadStream(file).pipe(
-    parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }),
-  );
+  const source = createReadStream(file);
+  const parser = source.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  // pipe() does not pass the file's errors (a missing file, say) on: the parser must end with them.
+  source.once('error', (error) => parser.destroy(error));
   let plan: CampaignPlan | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -197,6 +198,7 @@ export async function* readRows(
     throw readError(file, error);
   } finally {
     parser.destroy();
+    source.destroy();
   }
   if (plan === undefined) throw validationError([{ path: 'file', message: `file: ${basename(file)} is empty: its first row must be a header with a 'to' column` }]);
 }
