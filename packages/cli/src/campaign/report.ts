@@ -4,7 +4,11 @@ import { type Io, write } from '../io.js';
 
 /** What became of one row, as `--json` prints it (never the phone number or the text). */
 export type RowOutcome =
-  | { readonly row: number; readonly status: 'sent' | 'already_sent'; readonly result: Pick<SendResult, 'id' | 'providerMessageId'> }
+  | {
+      readonly row: number;
+      readonly status: 'sent' | 'already_sent';
+      readonly result: Pick<SendResult, 'id' | 'providerMessageId'>;
+    }
   | { readonly row: number; readonly status: 'failed' | 'pending' | 'unknown'; readonly error: ParleyError };
 
 /** Counts of a campaign run, for the progress and the summary. */
@@ -139,7 +143,8 @@ export class CampaignReport {
       line = `row ${outcome.row}: error ${e.code}: ${e.message}`;
       if (e.delivery === 'unknown') line += ' (the provider may have accepted it)';
     }
-    if (this.#rowLines === MAX_ROW_LINES) line += `\n(more rows failed: only the first ${MAX_ROW_LINES} are listed; --json lists every row)`;
+    if (this.#rowLines === MAX_ROW_LINES)
+      line += `\n(more rows failed: only the first ${MAX_ROW_LINES} are listed; --json lists every row)`;
     this.#say(line);
   }
 
@@ -209,7 +214,9 @@ function jsonLine(outcome: RowOutcome): Record<string, unknown> {
       ok: true,
       status: outcome.status,
       id: outcome.result.id,
-      ...(outcome.result.providerMessageId !== undefined ? { providerMessageId: outcome.result.providerMessageId } : {}),
+      ...(outcome.result.providerMessageId !== undefined
+        ? { providerMessageId: outcome.result.providerMessageId }
+        : {}),
     };
   }
   const e = outcome.error;

@@ -49,7 +49,8 @@ export function planFrom(file: string, fields: readonly string[], flags: PlanFla
   const issues: Issue[] = [];
   const seen = new Map<string, number>();
   names.forEach((n, i) => {
-    if (n === '') issues.push({ path: `column ${i + 1}`, message: `column ${i + 1} of the header of ${name} has no name` });
+    if (n === '')
+      issues.push({ path: `column ${i + 1}`, message: `column ${i + 1} of the header of ${name} has no name` });
     else if (seen.has(n)) issues.push({ path: n, message: `${n}: the header of ${name} names it twice` });
     else seen.set(n, i);
   });
@@ -58,24 +59,35 @@ export function planFrom(file: string, fields: readonly string[], flags: PlanFla
   const text = seen.get('text');
   const languageColumn = seen.get('language');
   const vars: number[] = [];
-  const varNumbers = names.flatMap((n) => (ignored.has(n) ? [] : Number(VAR.exec(n)?.[1] ?? 'NaN'))).filter(Number.isFinite);
+  const varNumbers = names
+    .flatMap((n) => (ignored.has(n) ? [] : Number(VAR.exec(n)?.[1] ?? 'NaN')))
+    .filter(Number.isFinite);
   const maxVar = varNumbers.length ? Math.max(...varNumbers) : 0;
   for (let k = 1; k <= maxVar; k++) {
     const index = seen.get(`var${k}`);
-    if (index === undefined) issues.push({ path: `var${k}`, message: `var${k}: the header of ${name} has var${maxVar} but no var${k}` });
+    if (index === undefined)
+      issues.push({ path: `var${k}`, message: `var${k}: the header of ${name} has var${maxVar} but no var${k}` });
     else vars.push(index);
   }
-  if (to === undefined) issues.push({ path: 'to', message: `to: the header of ${name} (its first row) has no 'to' column` });
+  if (to === undefined)
+    issues.push({ path: 'to', message: `to: the header of ${name} (its first row) has no 'to' column` });
   if (flags.template === undefined) {
     if (text === undefined) {
-      issues.push({ path: 'text', message: `text: ${name} has no 'text' column; give one, or --template NAME with var1..varN columns` });
+      issues.push({
+        path: 'text',
+        message: `text: ${name} has no 'text' column; give one, or --template NAME with var1..varN columns`,
+      });
     }
-    if (maxVar > 0) issues.push({ path: 'var1', message: `var1: var columns are template variables, and need --template NAME` });
+    if (maxVar > 0)
+      issues.push({ path: 'var1', message: `var1: var columns are template variables, and need --template NAME` });
     if (languageColumn !== undefined && !ignored.has('language')) {
       issues.push({ path: 'language', message: `language: a 'language' column needs --template NAME` });
     }
   } else if (text !== undefined && !ignored.has('text')) {
-    issues.push({ path: 'text', message: `text: ${name} has a 'text' column, and --template sends a template: give one of them` });
+    issues.push({
+      path: 'text',
+      message: `text: ${name} has a 'text' column, and --template sends a template: give one of them`,
+    });
   }
   const known = (n: string) => n === 'to' || n === 'text' || n === 'language' || VAR.test(n);
   const unknown = [...seen.keys()].filter((n) => !known(n) && !ignored.has(n));
@@ -200,14 +212,18 @@ export async function* readRows(
     parser.destroy();
     source.destroy();
   }
-  if (plan === undefined) throw validationError([{ path: 'file', message: `file: ${basename(file)} is empty: its first row must be a header with a 'to' column` }]);
+  if (plan === undefined)
+    throw validationError([
+      { path: 'file', message: `file: ${basename(file)} is empty: its first row must be a header with a 'to' column` },
+    ]);
 }
 
 function readError(file: string, error: unknown): unknown {
   const name = basename(file);
   const code = (error as { code?: unknown }).code;
   if (code === 'ENOENT') return validationError([{ path: 'file', message: `file: ${name} does not exist` }]);
-  if (code === 'EACCES') return validationError([{ path: 'file', message: `file: ${name} cannot be read (permission denied)` }]);
+  if (code === 'EACCES')
+    return validationError([{ path: 'file', message: `file: ${name} cannot be read (permission denied)` }]);
   if (code === 'EISDIR') return validationError([{ path: 'file', message: `file: ${name} is a directory` }]);
   if (typeof code === 'string' && code.startsWith('CSV_')) {
     // csv-parse's messages quote the field's content: only the line and the kind of problem go out.

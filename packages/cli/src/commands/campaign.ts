@@ -9,12 +9,12 @@ import {
   type Store,
 } from '@parley/core';
 import { abortedError, idempotencyUnknownError, type RawConfig } from '@parley/core/provider';
+import { Journal } from '../campaign/journal.js';
+import { CampaignReport } from '../campaign/report.js';
+import { checkRow, type PlanFlags, type Row, readRows, rowError } from '../campaign/rows.js';
 import { type Io, write } from '../io.js';
 import { providers } from '../providers.js';
 import { openStore } from '../state/open.js';
-import { Journal } from '../campaign/journal.js';
-import { CampaignReport } from '../campaign/report.js';
-import { type CampaignPlan, checkRow, type PlanFlags, type Row, readRows, rowError } from '../campaign/rows.js';
 
 /** The flags of `parley send --file`. */
 export interface CampaignFlags extends PlanFlags {
@@ -77,7 +77,13 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
   const check = (row: Row): Row => {
     const checked = checkRow(row, provider);
     if (checked.message && !messenger.capabilities[checked.message.type]) {
-      return { row: row.row, error: rowError([{ path: 'type', message: `${provider} cannot send ${checked.message.type} messages` }], provider) };
+      return {
+        row: row.row,
+        error: rowError(
+          [{ path: 'type', message: `${provider} cannot send ${checked.message.type} messages` }],
+          provider,
+        ),
+      };
     }
     return checked;
   };
@@ -97,7 +103,8 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
   if (badCount > 0 && !flags.skipInvalid) {
     for (const row of bad) {
       const e = row.error as ParleyError;
-      if (flags.json) write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: e.toJSON() }));
+      if (flags.json)
+        write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: e.toJSON() }));
       else write(io.stderr, `row ${row.row}: error ${e.code}: ${e.message}`);
     }
     if (!flags.json && badCount > bad.length) write(io.stderr, `…and ${badCount - bad.length} more`);
@@ -139,14 +146,14 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
         key = journal.key(message);
         const earlier = await journal.claim(key, flags.resendPending);
         if (earlier !== undefined) {
-            if (earlier.s === 'sent') {
-            const result = { id: earlier.id, ...(earlier.providerMessageId ? { providerMessageId: earlier.providerMessageId } : {}) };
+          if (earlier.s === 'sent') {
+            const result = {
+              id: earlier.id,
+              ...(earlier.providerMessageId ? { providerMessageId: earlier.providerMessageId } : {}),
+            };
             report.outcome({ row: row.row, status: 'already_sent', result }, false);
           } else {
-            report.outcome(
-              { row: row.row, status: earlier.s, error: idempotencyUnknownError(provider) },
-              false,
-            );
+            report.outcome({ row: row.row, status: earlier.s, error: idempotencyUnknownError(provider) }, false);
           }
           continue;
         }
@@ -175,7 +182,10 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
         report.outcome({ row: meta.row, status: 'sent', result: outcome.result }, true);
         continue;
       }
-      const error = outcome.error.code === 'VALIDATION' && outcome.error.issues ? rowError(outcome.error.issues, provider) : outcome.error;
+      const error =
+        outcome.error.code === 'VALIDATION' && outcome.error.issues
+          ? rowError(outcome.error.issues, provider)
+          : outcome.error;
       if (journal && meta.key) {
         await (error.delivery === 'unknown' ? journal.unknown(meta.key, error.code) : journal.notSent(meta.key)).catch(
           () => undefined,
