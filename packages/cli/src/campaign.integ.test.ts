@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -356,5 +356,74 @@ describe('parley send --file progress', () => {
     expect(summary).toMatch(/^done: 30 rows: 30 sent, 0 failed; [^\r]*\n$/);
     expect(summary.includes('\x1b')).toBe(false);
     expect(text.slice(0, text.lastIndexOf('done: ')).endsWith('\x1b[0J')).toBe(true); // cleared right before it
+  });
+});
+
+describe('the README campaign example', () => {
+  it('runs as written in bash, against the simulator, and the rerun sends nothing', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /A campaign against the simulator[^\n]*\n\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const script = (block as string).replace('127.0.0.1:PORT', `127.0.0.1:${sim.port}`);
+    // `parley` on the PATH, as a global install puts it.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(BIN, join(bin, 'parley'));
+    const before = sim.decisionTelecom.requests.length;
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: dir,
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, XDG_STATE_HOME: join(dir, 'state') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const run = await collect(child);
+    expect(run.code, run.stderr).toBe(0);
+    expect(sendsSince(sim, before).map((r) => bodyOf(r).template_name)).toEqual(['order_ready', 'order_ready']);
+    expect(jsonLines(run.stdout).map((l) => l.status)).toEqual(['already_sent', 'already_sent']);
+  });
+});
+
+describe('parley send --file, interrupted', () => {
+  it('stops reading on Ctrl-C, exit 130, and --resume then sends only what was left', async () => {
+    const slow = await startSimulator({ latencyMs: 100, decisionTelecom: { callbacks: false } });
+    try {
+      const slowDsn = `decisiontelecom://k@${slow.decisionTelecom.baseUrl.replace('http://', '')}?sender=Parley`;
+      const file = csv('ctrl-c.csv', ['to,text', ...Array.from({ length: 300 }, (_, i) => `${phone(i + 1)},c${i}`)]);
+      const args = ['send', '--dsn', slowDsn, '--file', file, '--resume', '--json', '--state', join(dir, 'state')];
+      let stop!: () => void;
+      const stdout = sink(false);
+      const stderr = sink(false);
+      const io: Io = { env: {}, stdout, stderr, interrupted: new Promise<void>((r) => (stop = r)) };
+      const running = main(args, io);
+      const sends = () => sendsSince(slow, 0).length;
+      while (sends() < 20) await new Promise((r) => setTimeout(r, 5));
+      stop();
+      expect(await running).toBe(130);
+      const first = jsonLines(stdout.text());
+      const summary = stderr.text().trim().split('\n');
+      expect(summary[0]).toMatch(/^interrupted: finishing the sends under way/);
+      // What was on the wire finished: sent, not aborted.
+      expect(summary.at(-2)).toMatch(/^interrupted: 300 rows: [1-9]\d* sent, 0 failed, \d+ not sent yet; /);
+      expect(summary.at(-1)).toBe(
+        'run the same command with --resume to send what was not sent (nothing is sent twice)',
+      );
+      expect(first.length).toBeLessThan(300);
+      const afterFirst = sends();
+
+      const rerun = { stdout: sink(false), stderr: sink(false) };
+      const code = await main(args, { env: {}, ...rerun, interrupted: new Promise(() => {}) });
+      const second = jsonLines(rerun.stdout.text());
+      expect(second).toHaveLength(300);
+      const sentFirst = new Set(first.filter((l) => l.status === 'sent').map((l) => l.row));
+      for (const l of second) {
+        if (sentFirst.has(l.row as number)) expect(l.status).toBe('already_sent');
+      }
+      // Aborted before going out: sent by the rerun. Each row reached the provider at most once.
+      const destinations = sendsSince(slow, 0).map((r) => String(bodyOf(r).destination_addr));
+      expect(new Set(destinations).size).toBe(destinations.length);
+      expect(sends() - afterFirst).toBe(second.filter((l) => l.status === 'sent').length);
+      expect(code).toBe(second.some((l) => l.status === 'pending' || l.status === 'unknown') ? 1 : 0);
+    } finally {
+      await slow.close();
+    }
   });
 });

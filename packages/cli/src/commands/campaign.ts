@@ -37,6 +37,9 @@ export interface CampaignHooks {
   readonly concurrency?: number;
 }
 
+/** How long Ctrl-C lets the sends under way finish before aborting them. */
+const GRACE_MS = 10_000;
+
 /** Rows listed one per line when the check before sending finds bad rows. */
 const MAX_LISTED = 20;
 
@@ -121,9 +124,17 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
   const report = new CampaignReport(io, flags.json, total);
   const stop = new AbortController();
   let interrupted = false;
+  let grace: NodeJS.Timeout | undefined;
   void io.interrupted.then(() => {
+    // Read no more rows, let the sends under way finish (their outcomes are then known), and
+    // abort what still waits after a grace period. A second Ctrl-C ends the process at once: its
+    // rows in flight are then pending for --resume.
     interrupted = true;
-    stop.abort(abortedError('not_sent', new Error('interrupted')));
+    write(
+      io.stderr,
+      `interrupted: finishing the sends under way (at most ${GRACE_MS / 1000}s; Ctrl-C again to quit now)`,
+    );
+    grace = setTimeout(() => stop.abort(abortedError('not_sent', new Error('interrupted'))), GRACE_MS);
   });
   /** Rows handed to sendMany and not settled yet, by sendMany's index. */
   const inFlight = new Map<number, { row: number; key: string | undefined }>();
@@ -159,6 +170,7 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
         }
         if (interrupted) {
           await journal.notSent(key);
+          read--; // not sent yet, as the rows never read
           return;
         }
       }
@@ -195,6 +207,8 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
     }
   } catch (error) {
     failure = error;
+  } finally {
+    clearTimeout(grace);
   }
   const notRead = total - read;
   report.finish(interrupted ? Math.max(0, notRead) : 0, interrupted);

@@ -127,7 +127,7 @@ describe('fileStore', () => {
     const keys = Array.from({ length: 50 }, (_, i) => `campaign:${i}`);
     const taken = await Promise.all(keys.map((k) => store.set(k, 'pending', DAY, { onlyIfAbsent: true })));
     expect(taken.every(Boolean)).toBe(true);
-    await Promise.all(keys.map((k, i) => store.putMessage(record(`pm_${i}`), DAY)));
+    await Promise.all(keys.map((_, i) => store.putMessage(record(`pm_${i}`), DAY)));
     expect(await Promise.all(keys.map((k) => store.get(k)))).toEqual(keys.map(() => 'pending'));
     await store.close();
   });
