@@ -65,7 +65,7 @@ export class CampaignReport {
   ) {
     this.#started = now();
     this.#lastLineAt = this.#started;
-    if (io.stderr.isTTY === true && io.stdout.isTTY === true) {
+    if (io.stderr.isTTY === true && io.stdout.isTTY === true && total > 0) {
       this.#multi = new MultiBar({
         stream: io.stderr,
         format: '{bar} {percentage}% | {value}/{total} rows | sent {sent} | failed {failed} | {rate} msg/s | ETA {eta}',
@@ -174,7 +174,7 @@ export class CampaignReport {
   }
 
   /** Stops the bar and prints the summary on stderr; `notRead` rows were never reached (interrupted). */
-  finish(notRead: number, interrupted: boolean): void {
+  finish(notRead: number, interrupted: boolean, resume: boolean): void {
     if (this.#multi) {
       this.#bar?.update(this.#done, this.#fields());
       this.#multi.stop();
@@ -191,7 +191,7 @@ export class CampaignReport {
     if (notRead > 0) parts.push(`${notRead} not sent yet`);
     write(
       this.io.stderr,
-      `${interrupted ? 'interrupted' : 'done'}: ${this.#done + notRead} rows: ${parts.join(', ')}; ${seconds(elapsed)}s, ${this.#rate().toFixed(1)} msg/s`,
+      `${interrupted ? 'interrupted' : 'done'}: ${this.#done + notRead} row${this.#done + notRead === 1 ? '' : 's'}: ${parts.join(', ')}; ${seconds(elapsed)}s, ${this.#rate().toFixed(1)} msg/s`,
     );
     if (c.pending + c.unknown > 0) {
       write(
@@ -199,12 +199,28 @@ export class CampaignReport {
         `${c.pending + c.unknown} rows were being sent when an earlier run stopped (killed, or a timeout): they may have reached the provider, so they were not sent again. Check them with the provider or the recipients (their rows are listed${this.json ? ' with "status":"pending"' : ' above'}); to send them anyway, rerun with --resume --resend-pending.`,
       );
     }
-    if (notRead > 0 || (interrupted && c.failed > 0)) {
+    const unsent = notRead > 0 || c.failed > 0;
+    if (unsent && !resume) {
+      write(this.io.stderr, 'without --resume nothing records what was sent: a rerun would send every row again');
+    } else if (notRead > 0 || (interrupted && c.failed > 0)) {
       write(this.io.stderr, 'run the same command with --resume to send what was not sent (nothing is sent twice)');
     } else if (c.failed > 0 && [...c.byCode.keys()].some((k) => k !== 'VALIDATION' && k !== 'UNSUPPORTED')) {
-      write(this.io.stderr, 'rows that failed as not sent are sent by a rerun with --resume; the others are not');
+      write(
+        this.io.stderr,
+        'a rerun with --resume sends again the rows that surely did not reach the provider, and nothing else',
+      );
     }
   }
+}
+
+/** A row's error as `--json` prints it: code, message, delivery and issues (never a row's content). */
+export function jsonError(e: ParleyError): Record<string, unknown> {
+  return {
+    code: e.code,
+    message: e.message,
+    ...(e.delivery !== undefined ? { delivery: e.delivery } : {}),
+    ...(e.issues !== undefined ? { issues: e.issues } : {}),
+  };
 }
 
 function jsonLine(outcome: RowOutcome): Record<string, unknown> {
@@ -219,16 +235,5 @@ function jsonLine(outcome: RowOutcome): Record<string, unknown> {
         : {}),
     };
   }
-  const e = outcome.error;
-  return {
-    row: outcome.row,
-    ok: false,
-    status: outcome.status,
-    error: {
-      code: e.code,
-      message: e.message,
-      ...(e.delivery !== undefined ? { delivery: e.delivery } : {}),
-      ...(e.issues !== undefined ? { issues: e.issues } : {}),
-    },
-  };
+  return { row: outcome.row, ok: false, status: outcome.status, error: jsonError(outcome.error) };
 }

@@ -10,7 +10,7 @@ import {
 } from '@parley/core';
 import { abortedError, idempotencyUnknownError, type RawConfig } from '@parley/core/provider';
 import { Journal } from '../campaign/journal.js';
-import { CampaignReport } from '../campaign/report.js';
+import { CampaignReport, jsonError } from '../campaign/report.js';
 import { checkRow, type PlanFlags, type Row, readRows, rowError } from '../campaign/rows.js';
 import { type Io, write } from '../io.js';
 import { providers } from '../providers.js';
@@ -107,7 +107,7 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
     for (const row of bad) {
       const e = row.error as ParleyError;
       if (flags.json)
-        write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: e.toJSON() }));
+        write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: jsonError(e) }));
       else write(io.stderr, `row ${row.row}: error ${e.code}: ${e.message}`);
     }
     if (!flags.json && badCount > bad.length) write(io.stderr, `…and ${badCount - bad.length} more`);
@@ -211,10 +211,7 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
     clearTimeout(grace);
   }
   const notRead = total - read;
-  report.finish(interrupted ? Math.max(0, notRead) : 0, interrupted);
-  if (!flags.resume && (interrupted || report.counts.failed > 0)) {
-    write(io.stderr, 'without --resume, nothing records what was sent: a rerun sends every row again');
-  }
+  report.finish(interrupted ? Math.max(0, notRead) : 0, interrupted, flags.resume);
   if (failure !== undefined) throw failure;
   if (interrupted) return 130;
   const c = report.counts;
