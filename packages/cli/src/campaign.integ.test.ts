@@ -342,18 +342,21 @@ describe('parley send --file progress', () => {
     expect(lines.at(-1)).toMatch(/^done: 20 rows: 20 sent, 0 failed; /);
   });
 
-  it('draws a progress bar on a terminal and clears it before the summary', async () => {
+  it('draws a progress bar on a terminal, row failures above it, and clears it before the summary', async () => {
     const file = csv('bar.csv', ['to,text', ...Array.from({ length: 30 }, (_, i) => `${phone(i + 1)},b${i}`)]);
-    const stderr = sink(true);
+    sim.decisionTelecom.failNext('balance');
+    const stderr = Object.assign(sink(true), { columns: 120 }); // a terminal's width: cli-progress cuts lines to it
     const io: Io = { env: {}, stdout: sink(true), stderr, interrupted: new Promise(() => {}) };
     const code = await main(['send', '--dsn', dsn, '--file', file, '--state', join(dir, 'state')], io);
-    expect(code).toBe(0);
+    expect(code).toBe(1);
     const text = stderr.text();
-    expect(text).toMatch(/\d+\/30 rows \| sent \d+ \| failed 0 \| \d+\.\d msg\/s \| ETA /);
+    // At least the last frame is drawn, however fast the run.
+    expect(text).toMatch(/30\/30 rows \| sent 29 \| failed 1 \| \d+\.\d msg\/s \| ETA 0s/);
+    expect(text).toMatch(/row \d+: error INSUFFICIENT_BALANCE: /);
     expect(text).not.toContain('progress: ');
     // The bar is cleared (cli-progress's clearOnComplete) before the summary line.
     const summary = text.slice(text.lastIndexOf('done: '));
-    expect(summary).toMatch(/^done: 30 rows: 30 sent, 0 failed; [^\r]*\n$/);
+    expect(summary).toMatch(/^done: 30 rows: 29 sent, 1 failed \(INSUFFICIENT_BALANCE 1\); [^\r]*\n/);
     expect(summary.includes('\x1b')).toBe(false);
     expect(text.slice(0, text.lastIndexOf('done: ')).endsWith('\x1b[0J')).toBe(true); // cleared right before it
   });

@@ -68,8 +68,9 @@ export class CampaignReport {
     if (io.stderr.isTTY === true && io.stdout.isTTY === true && total > 0) {
       this.#multi = new MultiBar({
         stream: io.stderr,
-        format: '{bar} {percentage}% | {value}/{total} rows | sent {sent} | failed {failed} | {rate} msg/s | ETA {eta}',
-        barsize: 24,
+        format:
+          '{bar} {percentage}% | {value}/{total} rows | sent {sent} | failed {failed} | {rate} msg/s | ETA {remaining}',
+        barsize: 16,
         hideCursor: true,
         clearOnComplete: true,
         gracefulExit: false,
@@ -99,7 +100,8 @@ export class CampaignReport {
 
   #fields() {
     const c = this.counts;
-    return { sent: c.sent + c.alreadySent, failed: c.failed, rate: this.#rate().toFixed(1), eta: this.#eta() };
+    // (`eta` is a placeholder of cli-progress's own, from its own estimate: ours is `remaining`.)
+    return { sent: c.sent + c.alreadySent, failed: c.failed, rate: this.#rate().toFixed(1), remaining: this.#eta() };
   }
 
   /** Records one row's outcome: its JSON line, its line for people if it failed, the progress. */
@@ -168,7 +170,7 @@ export class CampaignReport {
       const percent = this.total > 0 ? Math.floor((this.#done * 100) / this.total) : 100;
       write(
         this.io.stderr,
-        `progress: ${this.#done}/${this.total} rows (${percent}%), sent ${f.sent}, failed ${f.failed}, ${f.rate} msg/s, ETA ${f.eta}`,
+        `progress: ${this.#done}/${this.total} rows (${percent}%), sent ${f.sent}, failed ${f.failed}, ${f.rate} msg/s, ETA ${f.remaining}`,
       );
     }
   }
@@ -177,6 +179,9 @@ export class CampaignReport {
   finish(notRead: number, interrupted: boolean, resume: boolean): void {
     if (this.#multi) {
       this.#bar?.update(this.#done, this.#fields());
+      // A last frame: stop() alone would drop row lines logged since the last one (cli-progress
+      // prints its log only when it draws).
+      this.#multi.update();
       this.#multi.stop();
     }
     const c = this.counts;
