@@ -123,6 +123,16 @@ describe('parley send --file --resume --redis, killed mid-batch', () => {
     await once(third, 'exit');
     expect(received().length).toBe(before);
     expect(jsonLines(out3).filter((l) => l.status === 'sent')).toEqual([]);
+
+    // Asked to, after checking them: --resend-pending sends the pending rows (only them), once.
+    const fourth = spawnParley([...args, '--resend-pending']);
+    let out4 = '';
+    fourth.stdout?.on('data', (d) => (out4 += d));
+    const [code4] = (await once(fourth, 'exit')) as [number | null];
+    expect(code4).toBe(0);
+    const resent = jsonLines(out4).filter((l) => l.status === 'sent');
+    expect(resent.map((l) => l.row).sort()).toEqual(pending.map((l) => l.row).sort());
+    expect(received().length).toBe(before + pending.length);
   }, 60_000);
 });
 

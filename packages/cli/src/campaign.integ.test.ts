@@ -306,6 +306,51 @@ describe('parley send --file: a campaign against the simulator', () => {
     expect(destinations).toHaveLength(5);
     expect(new Set(destinations).size).toBe(4);
   });
+
+  it('keys --resume by the campaign and the rows, not their numbers nor (with --campaign) the path', async () => {
+    const rows = [1, 2, 3].map((i) => `${phone(i)},k${i}`);
+    const file = csv('keyed.csv', ['to,text', ...rows]);
+    const first = await parley(['send', '--dsn', dsn, '--file', file, '--resume', '--campaign', 'july', '--json']);
+    expect(first.code).toBe(0);
+    const before = sim.decisionTelecom.requests.length;
+    // Moved, reordered, a row added: only the new row is sent.
+    const moved = csv('moved.csv', [
+      'to,text',
+      `${phone(9)},k9`,
+      rows[2] as string,
+      rows[0] as string,
+      rows[1] as string,
+    ]);
+    const second = await parley(['send', '--dsn', dsn, '--file', moved, '--resume', '--campaign', 'july', '--json']);
+    expect(second.code).toBe(0);
+    expect(
+      jsonLines(second.stdout)
+        .map((l) => [l.row, l.status])
+        .sort(),
+    ).toEqual([
+      [2, 'sent'],
+      [3, 'already_sent'],
+      [4, 'already_sent'],
+      [5, 'already_sent'],
+    ]);
+    expect(sendsSince(sim, before).map((r) => String(bodyOf(r).destination_addr))).toEqual([phone(9)]);
+    // Another campaign name is another campaign: all of it goes.
+    const other = await parley(['send', '--dsn', dsn, '--file', file, '--resume', '--campaign', 'august']);
+    expect(other.stderr).toMatch(/^done: 3 rows: 3 sent, 0 failed;/m);
+  });
+
+  it('leaves the columns --ignore-columns names unused', async () => {
+    const file = csv('ignored.csv', ['name,to,text,customer_id', `Ana,${phone(1)},hola,77`]);
+    const refused = await parley(['send', '--dsn', dsn, '--file', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('has columns parley does not use (name, customer_id)');
+    const before = sim.decisionTelecom.requests.length;
+    const run = await parley(['send', '--dsn', dsn, '--file', file, '--ignore-columns', 'name,customer_id']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(sendsSince(sim, before).map((r) => [String(bodyOf(r).destination_addr), bodyOf(r).text])).toEqual([
+      [phone(1), 'hola'],
+    ]);
+  });
 });
 
 /** A writable that records what is written to it, optionally claiming to be a terminal. */
