@@ -199,7 +199,7 @@ describe('parley send --file: the file is checked before the first send', () => 
       [5, 'failed'],
     ]);
     expect(sendsSince(sim, before)).toHaveLength(1);
-  });
+  }, 60_000);
 });
 
 describe('parley send --file: a campaign against the simulator', () => {
@@ -305,7 +305,7 @@ describe('parley send --file: a campaign against the simulator', () => {
     // The failed first attempt of one row, then one send of it: every other row exactly once.
     expect(destinations).toHaveLength(5);
     expect(new Set(destinations).size).toBe(4);
-  });
+  }, 60_000);
 
   it('keys --resume by the campaign and the rows, not their numbers nor (with --campaign) the path', async () => {
     const rows = [1, 2, 3].map((i) => `${phone(i)},k${i}`);
@@ -337,7 +337,7 @@ describe('parley send --file: a campaign against the simulator', () => {
     // Another campaign name is another campaign: all of it goes.
     const other = await parley(['send', '--dsn', dsn, '--file', file, '--resume', '--campaign', 'august']);
     expect(other.stderr).toMatch(/^done: 3 rows: 3 sent, 0 failed;/m);
-  });
+  }, 60_000);
 
   it('leaves the columns --ignore-columns names unused', async () => {
     const file = csv('ignored.csv', ['name,to,text,customer_id', `Ana,${phone(1)},hola,77`]);
@@ -427,7 +427,7 @@ describe('the README campaign example', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(sendsSince(sim, before).map((r) => bodyOf(r).template_name)).toEqual(['order_ready', 'order_ready']);
     expect(jsonLines(run.stdout).map((l) => l.status)).toEqual(['already_sent', 'already_sent']);
-  });
+  }, 60_000);
 });
 
 describe('parley send --file, interrupted', () => {
@@ -473,5 +473,5 @@ describe('parley send --file, interrupted', () => {
     } finally {
       await slow.close();
     }
-  });
+  }, 60_000);
 });
