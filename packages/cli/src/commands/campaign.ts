@@ -1,13 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  createMessenger,
-  type Messenger,
-  type OutboundMessage,
-  type ParleyConfig,
-  type ParleyError,
-  type Store,
-} from '@parley/core';
+import { createMessenger, type Messenger, type OutboundMessage, type ParleyConfig, type Store } from '@parley/core';
 import { abortedError, idempotencyUnknownError, type RawConfig } from '@parley/core/provider';
 import { Journal } from '../campaign/journal.js';
 import { CampaignReport, jsonError } from '../campaign/report.js';
@@ -92,25 +85,23 @@ async function run(flags: CampaignFlags, messenger: Messenger, store: Store, io:
   };
 
   // 1. The whole file, before anything is sent: the header, every row, and how many there are.
+  // Without --skip-invalid a bad row stops the campaign: each is printed as found (only the first
+  // MAX_LISTED without --json), none is kept.
   let total = 0;
-  const bad: Row[] = [];
   let badCount = 0;
   for await (const row of readRows(flags.file, flags)) {
     total++;
     const checked = check(row);
-    if (checked.error) {
-      badCount++;
-      if (bad.length < MAX_LISTED || flags.json) bad.push(checked);
-    }
+    if (!checked.error) continue;
+    badCount++;
+    if (flags.skipInvalid) continue; // reported as failed when its turn comes
+    const e = checked.error;
+    if (flags.json) {
+      write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: jsonError(e) }));
+    } else if (badCount <= MAX_LISTED) write(io.stderr, `row ${row.row}: error ${e.code}: ${e.message}`);
   }
   if (badCount > 0 && !flags.skipInvalid) {
-    for (const row of bad) {
-      const e = row.error as ParleyError;
-      if (flags.json)
-        write(io.stdout, JSON.stringify({ row: row.row, ok: false, status: 'invalid', error: jsonError(e) }));
-      else write(io.stderr, `row ${row.row}: error ${e.code}: ${e.message}`);
-    }
-    if (!flags.json && badCount > bad.length) write(io.stderr, `…and ${badCount - bad.length} more`);
+    if (!flags.json && badCount > MAX_LISTED) write(io.stderr, `…and ${badCount - MAX_LISTED} more`);
     write(
       io.stderr,
       `${badCount} of ${total} rows are invalid, so nothing was sent: fix them, or pass --skip-invalid to send the others`,
