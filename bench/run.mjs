@@ -23,6 +23,7 @@ const BENCHMARKS = [
   'tracking-scale',
   'footprint',
   'dev-phone',
+  'bulk-rate',
 ];
 
 const wanted = process.argv.slice(2);

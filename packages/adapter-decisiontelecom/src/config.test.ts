@@ -32,6 +32,24 @@ function configError(config: Parameters<typeof createMessenger>[0]): ParleyError
 const paths = (error: ParleyError): string[] => (error.issues ?? []).map((i) => i.path).sort();
 
 describe('DecisionTelecom config', () => {
+  it('takes rateLimit.perSecond, and names it when it is not a positive number', () => {
+    for (const perSecond of [0, -1, 'fast', Number.NaN]) {
+      const error = configError({
+        provider: 'decisiontelecom',
+        apiKey: 'k',
+        sender: 'Acme',
+        rateLimit: { perSecond },
+      } as never);
+      expect(paths(error)).toEqual(['rateLimit.perSecond']);
+    }
+    createMessenger(
+      { provider: 'decisiontelecom', apiKey: 'k', sender: 'Acme', rateLimit: { perSecond: '12.5' } } as never,
+      {
+        providers,
+      },
+    ).close();
+  });
+
   it('names every bad field', () => {
     const error = configError({
       provider: 'decisiontelecom',

@@ -1,3 +1,5 @@
+import type { RateFeedback } from './rate.js';
+
 /** Frees a slot taken with `Limiter.acquire`. Calling it more than once has no further effect. */
 export type Release = () => void;
 
@@ -12,4 +14,20 @@ export interface Limiter {
    * `CONCURRENCY_LIMIT` (retryable, `not_sent`) when the wait queue of `key` is full.
    */
   acquire(key: string, options: { max: number; signal?: AbortSignal }): Promise<Release>;
+
+  /**
+   * Rate control (optional): waits until account `key` may send one more request and resolves
+   * with the send time (the limiter's clock, handed back in `feedback`). Resolves at once while
+   * the account has met no throttle and `perSecond` (a known ceiling) is not given; waits out a
+   * `Retry-After` pause of the account. Rejects with `ABORTED` (`not_sent`) when `signal` aborts.
+   * A limiter shared across processes (`@parley/redis`) keeps the rate where they all see it.
+   */
+  pace?(key: string, options: { perSecond?: number; signal?: AbortSignal }): Promise<number>;
+
+  /**
+   * Rate control (optional): how a paced request of `key` was answered. A throttle (429 or a
+   * throttling code) slows the whole account, and its `retryAfterMs` pauses it; an answer that
+   * is not a throttle lets the rate probe upwards again. May be async; errors are ignored.
+   */
+  feedback?(key: string, feedback: RateFeedback): void | Promise<void>;
 }

@@ -27,9 +27,24 @@ export interface CallerDeps {
   readonly closing: AbortSignal;
   /** Spans, metrics and diagnostics channels of each attempt, slot wait and retry. */
   readonly telemetry?: Telemetry | undefined;
+  /** A known ceiling for the account's rate (`rateLimit` of the config). */
+  readonly rateLimit?: { readonly perSecond: number } | undefined;
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * A call retries throttles under rate control without using up attempts, but not forever: at
+ * most this many such retries, and none once this long has passed since its first attempt.
+ */
+export const THROTTLE_RETRY_BOUND = { retries: 100, ms: 120_000 } as const;
+
+/** Throttles the limiter's rate control was told of (and so paces the retry of). */
+const paced = new WeakSet<object>();
+
+function isThrottle(error: unknown): error is ParleyError {
+  return error instanceof ParleyError && error.code === 'RATE_LIMITED';
+}
 
 /**
  * Every call to a provider goes through here: a concurrency slot, the daily quota, the
@@ -49,9 +64,20 @@ export class ProviderCaller {
   call<T>(request: ProviderRequest, parse: (response: TransportResponse) => T, options: CallOptions): Promise<T> {
     const { driver, logger } = this.deps;
     const waitSignal = options.signal ? AbortSignal.any([options.signal, this.deps.closing]) : this.deps.closing;
+    const started = this.deps.now();
+    let throttles = 0;
     return runWithRetry((n) => this.attempt(request, parse, options.signal, waitSignal, n), {
       isSend: options.isSend,
       signal: waitSignal,
+      // Under rate control a throttle slows the whole account and this call waits its turn again.
+      uncounted: (error) =>
+        isThrottle(error) &&
+        paced.has(error) &&
+        error.retryable &&
+        (!options.isSend || error.delivery === 'not_sent') &&
+        (error.retryAfterMs ?? 0) <= 30_000 &&
+        ++throttles <= THROTTLE_RETRY_BOUND.retries &&
+        this.deps.now() - started < THROTTLE_RETRY_BOUND.ms,
       ...(driver.maxAttempts !== undefined ? { policy: { maxAttempts: driver.maxAttempts } } : {}),
       onRetry: (error, attempt, delayMs) => {
         this.deps.telemetry?.retry(options.isSend ? 'send' : 'status', error, attempt, delayMs);
@@ -82,10 +108,12 @@ export class ProviderCaller {
     try {
       if (signal?.aborted)
         throw signal.reason instanceof ParleyError ? signal.reason : abortedError('not_sent', signal.reason);
+      const rated = this.deps.limiter.pace ? await this.pace(waitSignal) : undefined;
+      const read = rated === undefined ? parse : this.observeRate(parse, rated);
       if (driver.dailyQuota) await this.countQuota();
       if (release && holdMs !== undefined) {
         holds = true;
-        return await this.holding(transport, request, parse, waitSignal, release, holdMs);
+        return await this.holding(transport, request, read, waitSignal, release, holdMs);
       }
       const response = await transport.request(
         driver.timeoutMs === undefined && !signal
@@ -96,7 +124,7 @@ export class ProviderCaller {
               ...(signal ? { signal } : {}),
             },
       );
-      return parse(response);
+      return read(response);
     } finally {
       if (!holds) release?.();
     }
@@ -163,6 +191,46 @@ export class ProviderCaller {
         },
       );
     });
+  }
+
+  /** Waits for the account's rate (the limiter's rate control); resolves with the send time. */
+  private pace(signal: AbortSignal): Promise<number> | undefined {
+    const limiter = this.deps.limiter;
+    const perSecond = this.deps.rateLimit?.perSecond;
+    return limiter.pace?.(this.deps.driver.scope, { ...(perSecond !== undefined ? { perSecond } : {}), signal });
+  }
+
+  /** `parse`, telling the limiter's rate control whether the provider throttled the request. */
+  private observeRate<T>(
+    parse: (response: TransportResponse) => T,
+    sentAt: number,
+  ): (response: TransportResponse) => T {
+    const tell = (throttled: boolean, retryAfterMs?: number) => {
+      try {
+        const done = this.deps.limiter.feedback?.(this.deps.driver.scope, {
+          throttled,
+          sentAt,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        });
+        if (done) done.catch(() => {});
+      } catch {
+        // The rate is advice; a failing limiter must not fail the send.
+      }
+    };
+    return (response) => {
+      let result: T;
+      try {
+        result = parse(response);
+      } catch (error) {
+        if (isThrottle(error)) {
+          tell(true, error.retryAfterMs);
+          paced.add(error);
+        } else tell(false);
+        throw error;
+      }
+      tell(false);
+      return result;
+    };
   }
 
   /** Counts one request against the daily quota, failing fast (not sent) once it is used up. */

@@ -9,6 +9,7 @@ import { memoryStore } from '../store/memory.js';
 import { fakeProvider } from '../testing/fake-provider.js';
 import { createFakeTransport, type FakeHandler, jsonResponse } from '../testing/fake-transport.js';
 import type { TransportRequest, TransportResponse } from '../transport/types.js';
+import { THROTTLE_RETRY_BOUND } from './caller.js';
 import { createMessenger } from './create.js';
 import type { SendManyOutcome, SendManyProgress } from './send-many.js';
 import type { Messenger } from './types.js';
@@ -59,9 +60,24 @@ function provider(slots?: number): ProviderDefinition {
   } as ProviderDefinition;
 }
 
+function instantClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
 function setup(
   handler: FakeHandler,
-  options: { slots?: number; maxAttempts?: number; store?: ReturnType<typeof memoryStore> } = {},
+  options: {
+    slots?: number;
+    maxAttempts?: number;
+    store?: ReturnType<typeof memoryStore>;
+    limiter?: ReturnType<typeof memoryLimiter>;
+  } = {},
 ) {
   const transport = createFakeTransport(handler);
   const messenger = createMessenger(
@@ -74,7 +90,7 @@ function setup(
       providers: [provider(options.slots)],
       transport,
       store: options.store ?? memoryStore(),
-      limiter: memoryLimiter(),
+      limiter: options.limiter ?? memoryLimiter(),
     },
   );
   open.push(messenger);
@@ -261,6 +277,17 @@ describe('messenger.sendMany', () => {
     expect(transport.requests).toHaveLength(0);
   });
 
+  it('a 429 under rate control uses up no retry attempt', async () => {
+    let n = 0;
+    const { messenger, transport } = setup(
+      () => (++n <= 5 ? jsonResponse(429, { error: 'slow down' }) : jsonResponse(200, { id: n })),
+      { maxAttempts: 2, limiter: memoryLimiter({ clock: instantClock() }) },
+    );
+    const outcomes = await collect(messenger.sendMany([text(0)]));
+    expect(outcomes[0]?.ok).toBe(true);
+    expect(transport.requests).toHaveLength(6);
+  });
+
   it('property: under any pattern of 429s, no message is lost or sent twice', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -277,7 +304,8 @@ describe('messenger.sendMany', () => {
               accepted.push(idOf(request));
               return jsonResponse(200, { id: accepted.length });
             },
-            { maxAttempts: 3 },
+            // Rate control on a clock that moves only when it waits: throttles pace without real time.
+            { maxAttempts: 3, limiter: memoryLimiter({ clock: instantClock() }) },
           );
           const outcomes = await collect(
             messenger.sendMany(
@@ -291,7 +319,8 @@ describe('messenger.sendMany', () => {
           expect(new Set(accepted).size).toBe(accepted.length);
           expect([...okIds].sort()).toEqual([...accepted].sort());
           for (const o of outcomes) if (!o.ok) expect(o.error.delivery).toBe('not_sent');
-          expect(transport.requests.length).toBeLessThanOrEqual(count * 3);
+          // A throttle under rate control uses up no attempt, within its bound.
+          expect(transport.requests.length).toBeLessThanOrEqual(count * (3 + THROTTLE_RETRY_BOUND.retries));
           await messenger.close();
         },
       ),
