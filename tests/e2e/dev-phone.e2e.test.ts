@@ -2,7 +2,7 @@
 // (never a browser download), against a simulator fed by real messengers (core + adapters).
 // The page may load loopback URLs only; anything else is aborted.
 import { existsSync } from 'node:fs';
-import { ParleyError } from '@parley/core';
+import { type InboundMessage, ParleyError, type StatusUpdate } from '@parley/core';
 import type { Simulator } from '@parley/simulator';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ const ARGS = [
 ];
 const DT_TO = '+57 300 555 0001';
 const WV_TO = '+57 300 555 0002';
+const CLOUD_TO = '+57 300 555 0004';
 
 const res = new Resources();
 /** `expect.poll` with room for a loaded CI machine (the condition is usually met at once). */
@@ -192,6 +193,82 @@ describe('the dev phone in chromium', () => {
     await page.locator('.conv', { hasText: '+573005550002' }).click();
     await poll(() => page.locator('.bubble[data-refused]', { hasText: 'TOKEN LIMIT EXCEEDED' }).count()).toBe(1);
     await poll(() => page.locator('#armed').textContent()).toContain('none armed');
+  });
+
+  it('the Cloud API: a real messenger’s template with ticks from the status webhooks; a reply typed in the page reaches it as a message', async () => {
+    const sim = await res.simulator({ whatsappCloud: { accessToken: 'browser-cloud-token', stepMs: 3_600_000 } });
+    const hooks = await res.hookServer();
+    const messenger = res.messenger({
+      provider: 'whatsapp-cloud',
+      accessToken: 'browser-cloud-token',
+      phoneNumberId: '106540352242922',
+      appSecret: 'browser-cloud-app-secret',
+      verifyToken: 'browser-cloud-verify',
+      baseUrl: sim.whatsappCloud.baseUrl,
+      retry: { maxAttempts: 1 },
+    });
+    hooks.mount(messenger.webhook!);
+    sim.whatsappCloud.setWebhook(hooks.url, 'browser-cloud-app-secret');
+    const inbound: InboundMessage[] = [];
+    const statuses: StatusUpdate[] = [];
+    messenger.on('message', (m) => inbound.push(m));
+    messenger.on('status', (u) => statuses.push(u));
+    const page = await open(sim);
+
+    const sent = await messenger.send({
+      type: 'template',
+      to: CLOUD_TO,
+      name: 'pedido_enviado',
+      language: 'es',
+      variables: ['Ana'],
+    });
+    const conversation = page.locator('.conv', { hasText: '+573005550004' });
+    await poll(() => conversation.textContent()).toContain('WhatsApp Cloud API · 106540352242922');
+    const bubble = page.locator('.bubble', { hasText: 'pedido_enviado' });
+    await poll(() => bubble.getAttribute('data-status')).toBe('accepted');
+    expect(await bubble.locator('.status-label').textContent()).toBe('Accepted');
+    expect(await bubble.locator('.vars').textContent()).toBe('{{1}} Ana');
+
+    // By hand, as Meta: each move is a signed status webhook the messenger takes.
+    await page.locator('.row', { has: bubble }).hover();
+    await page.getByRole('button', { name: 'Mark delivered' }).click();
+    await poll(() => bubble.getAttribute('data-status')).toBe('delivered');
+    expect(await bubble.locator('.tick path').count()).toBe(2);
+    expect(await bubble.locator('.tick').getAttribute('title')).toMatch(/status webhook: delivered, wamid\./);
+    await poll(() => statuses.filter((u) => u.id === sent.id).map((u) => u.status)).toContain('delivered');
+    await page.locator('.row', { has: bubble }).hover();
+    await page.getByRole('button', { name: 'Mark read' }).click();
+    await poll(() => bubble.getAttribute('data-status')).toBe('read');
+    expect(await bubble.locator('.status-label').textContent()).toBe('Read');
+    await poll(() =>
+      bubble.locator('.tick').evaluate((el) => (globalThis as any).getComputedStyle(el).color as string),
+    ).toBe('rgb(83, 189, 235)');
+    await poll(() => statuses.filter((u) => u.id === sent.id).map((u) => u.status)).toEqual([
+      'accepted',
+      'delivered',
+      'read',
+    ]);
+
+    // Free-form text before the customer wrote: refused with Meta's 131047, shown in the conversation.
+    const early = await failure(messenger.send({ type: 'text', to: CLOUD_TO, text: 'Too early' }));
+    expect(early.code).toBe('SESSION_WINDOW_CLOSED');
+    const refused = page.locator('.bubble[data-refused]', { hasText: 'Too early' });
+    await poll(() => refused.locator('.error').textContent()).toMatch(/Refused by WhatsApp Cloud API.*131047/);
+
+    const box = page.getByRole('textbox', { name: 'Reply as customer' });
+    await box.fill('¿Cuándo llega?');
+    await box.press('Enter');
+    await poll(() => inbound.map((m) => m.text)).toEqual(['¿Cuándo llega?']);
+    expect(inbound[0]).toMatchObject({ provider: 'whatsapp-cloud', from: '573005550004', type: 'text' });
+    await poll(() => page.locator('.in .bubble[data-status="delivered"]', { hasText: '¿Cuándo llega?' }).count()).toBe(
+      1,
+    );
+    await poll(() => page.locator('#chat-window').textContent()).toBe('24-hour window open');
+    // The window is open: the next free-form text goes through.
+    await expect(messenger.send({ type: 'text', to: CLOUD_TO, text: 'Mañana' })).resolves.toMatchObject({
+      status: 'accepted',
+    });
+    await poll(() => page.locator('.bubble[data-status="accepted"]', { hasText: 'Mañana' }).count()).toBe(1);
   });
 
   it('search filters conversations by number or text, and Clear all empties the phone', async () => {

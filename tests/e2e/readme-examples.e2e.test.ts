@@ -16,7 +16,7 @@
  * reach a real provider fails instead.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,11 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const READMES = [
   'README.md',
-  ...['core', 'adapter-decisiontelecom', 'adapter-wolkvox', 'simulator', 'cli', 'redis'].map(
-    (p) => `packages/${p}/README.md`,
-  ),
+  // Every package's README: a package added later is covered without a change here.
+  ...readdirSync(join(ROOT, 'packages'))
+    .filter((p) => existsSync(join(ROOT, 'packages', p, 'README.md')))
+    .sort()
+    .map((p) => `packages/${p}/README.md`),
 ];
 
 interface Example {
@@ -170,8 +172,9 @@ let dir: string;
 beforeAll(async () => {
   sim = await startSimulator({ wolkvox: { enforceWindow: false } });
   dir = mkdtempSync(join(tmpdir(), 'parley-readme-'));
-  // The examples import @parley/* as a user's project would: through a node_modules with them all.
-  symlinkSync(join(ROOT, 'packages', 'cli', 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // The examples import @parley/* as a user's project would: through a node_modules with them all
+  // (the workspace root's, which depends on every package).
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'guard.mjs'), GUARD);
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
 });

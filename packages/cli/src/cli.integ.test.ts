@@ -178,6 +178,22 @@ describe('parley (the real binary)', () => {
     const info = JSON.parse(first.toString().split('\n')[0] as string);
     expect(info.decisionTelecom).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/decisiontelecom\/v1\/api$/);
     expect(info.dsns.wolkvox).toContain('wolkvox://');
+    expect(info.whatsappCloud).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/whatsapp-cloud$/);
+    // The Cloud API DSN it prints sends through the CLI as it is.
+    const cloud = await parley([
+      'send',
+      '--dsn',
+      info.dsns['whatsapp-cloud'],
+      '--to',
+      '+57 300 123 4567',
+      '--template',
+      'hello_world',
+      '--json',
+    ]);
+    expect(cloud.code, cloud.stderr).toBe(0);
+    expect(JSON.parse(cloud.stdout.split('\n')[0] as string)).toMatchObject({
+      result: { provider: 'whatsapp-cloud', status: 'accepted' },
+    });
     const reply = await fetch(`${info.wolkvox}/whatsapp.php?api=send_template_official`, {
       method: 'POST',
       headers: { 'wolkvox-token': 't', 'content-type': 'application/json' },

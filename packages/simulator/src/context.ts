@@ -6,8 +6,10 @@ import type { Timers } from './timers.js';
 export interface SideEvents {
   /** A DecisionTelecom message's status was set by hand (`setStatus`). */
   dtStatusSet(id: string): void;
+  /** The Cloud API side reported a status for one of its `wamid`s (a status webhook, sent or not). */
+  cloudStatus(wamid: string, status: string, error?: { readonly code: number; readonly title: string }): void;
   /** A side's `reset()` ran: forget what the phone shows of that provider. */
-  reset(provider: 'decisiontelecom' | 'wolkvox'): void;
+  reset(provider: 'decisiontelecom' | 'wolkvox' | 'whatsapp-cloud'): void;
 }
 
 /** What the server hands each provider simulator. */

@@ -84,6 +84,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       latencyMs: () => latency,
       dt: () => dt,
       wv: () => wv,
+      wa: () => wa,
       resetAll: () => {
         dt.api.reset();
         wv.api.reset();

@@ -19,11 +19,20 @@ function integer(value: string | undefined, name: string, max: number): number |
 }
 
 /** DSNs that point Parley at a running simulator. */
-export function simulatorDsns(sim: { decisionTelecom: { baseUrl: string }; wolkvox: { baseUrl: string } }) {
+export function simulatorDsns(sim: {
+  decisionTelecom: { baseUrl: string };
+  wolkvox: { baseUrl: string };
+  whatsappCloud?: { baseUrl: string };
+}) {
   const strip = (url: string) => url.replace(/^https?:\/\//, '');
   return {
     decisiontelecom: `decisiontelecom://demo-key@${strip(sim.decisionTelecom.baseUrl)}?sender=Parley`,
     wolkvox: `wolkvox://demo-token@${strip(sim.wolkvox.baseUrl)}?server=0042&connector=1`,
+    ...(sim.whatsappCloud
+      ? {
+          'whatsapp-cloud': `whatsapp-cloud://demo-token@${strip(sim.whatsappCloud.baseUrl)}?phoneNumberId=106540352242922`,
+        }
+      : {}),
   };
 }
 
@@ -58,6 +67,8 @@ export async function simulator(args: readonly string[], io: Io): Promise<number
         url: sim.url,
         decisionTelecom: sim.decisionTelecom.baseUrl,
         wolkvox: sim.wolkvox.baseUrl,
+        whatsappCloud: sim.whatsappCloud.baseUrl,
+        phone: sim.phone.pageUrl,
         dsns,
       }),
     );
@@ -65,11 +76,16 @@ export async function simulator(args: readonly string[], io: Io): Promise<number
     write(io.stdout, `Parley provider simulator on ${sim.url}  (Ctrl-C to stop)`);
     write(io.stdout, `  DecisionTelecom  ${sim.decisionTelecom.baseUrl}`);
     write(io.stdout, `  Wolkvox          ${sim.wolkvox.baseUrl}`);
+    write(io.stdout, `  WhatsApp Cloud   ${sim.whatsappCloud.baseUrl}`);
     write(io.stdout, `  Dev phone        ${sim.phone.pageUrl}  (open it in a browser)`);
     write(io.stdout);
     write(io.stdout, 'Try:');
     write(io.stdout, `  PARLEY_DSN='${dsns.decisiontelecom}' parley send --to "+57 300 123 4567" --text Hola --wait`);
     write(io.stdout, `  PARLEY_DSN='${dsns.wolkvox}' parley send --to "+57 300 123 4567" --template welcome --var Ana`);
+    write(
+      io.stdout,
+      `  PARLEY_DSN='${dsns['whatsapp-cloud']}' parley send --to "+57 300 123 4567" --template hello_world --wait`,
+    );
   }
   const log = values.quiet ? undefined : logRequests(sim, io, values.json === true);
   await io.interrupted;

@@ -265,6 +265,36 @@ describe('createMessenger', () => {
     await expect(messenger.send(TEXT)).resolves.toBeDefined();
   });
 
+  it('a store that fails after the provider accepted a send: the send resolves, an error event says so', async () => {
+    const inner = memoryStore();
+    const broken = {
+      ...inner,
+      advanceStatus: async () => {
+        throw new Error('READONLY You can not write against a read only replica');
+      },
+    };
+    const transport = createFakeTransport(ok);
+    const messenger = createMessenger(
+      { provider: 'fake', apiKey: 'store-fails' },
+      {
+        providers: [fakeProvider({ ...ALL, statusTracking: 'poll' })],
+        transport,
+        store: broken,
+        limiter: memoryLimiter(),
+      },
+    );
+    open.push(messenger);
+    const errors: ParleyError[] = [];
+    messenger.on('error', (e) => errors.push(e));
+    const result = await messenger.send(TEXT);
+    expect(result).toMatchObject({ status: 'accepted', providerMessageId: '7' });
+    expect(transport.requests).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'INTERNAL' });
+    expect(errors[0]?.message).toContain(`Message ${result.id} was accepted, but its record could not be saved`);
+    expect(errors[0]?.message).toContain('READONLY');
+  });
+
   it('redacts what a driver derives from a secret in logs as in errors (one secret list)', async () => {
     const lines: string[] = [];
     const logger: Logger = {

@@ -35,9 +35,19 @@ export const PAGE_JS = String.raw`
       ['maintenance', '403 maintenance'],
       ['auth', '403 invalid token'],
       ['hang', 'No answer (hang)']
+    ],
+    'whatsapp-cloud': [
+      ['session_window', '400 re-engagement: 24-hour window closed (131047)'],
+      ['rate_limit', '429 throughput reached (130429)'],
+      ['pair_rate_limit', '400 pair rate limit (131056)'],
+      ['server_error', '500 something went wrong (131000)'],
+      ['auth', '401 access token expired (190)'],
+      ['template', '404 template does not exist (132001)'],
+      ['drop', 'Connection reset'],
+      ['hang', 'No answer (hang)']
     ]
   };
-  var PROVIDER = { decisiontelecom: 'DecisionTelecom', wolkvox: 'Wolkvox' };
+  var PROVIDER = { decisiontelecom: 'DecisionTelecom', wolkvox: 'Wolkvox', 'whatsapp-cloud': 'WhatsApp Cloud API' };
   var LABEL = {
     accepted: 'Accepted', pending: 'Pending', sent: 'Sent', delivered: 'Delivered', read: 'Read',
     failed: 'Failed', rejected: 'Rejected', deleted: 'Deleted', unknown: 'Unknown status'
@@ -69,7 +79,7 @@ export const PAGE_JS = String.raw`
       .filter(function (s) { return typeof s === 'string'; }).join('\n');
   }
   function account(c) {
-    return c.provider === 'decisiontelecom' ? 'sender ' + (c.account || '?') : 'connector ' + (c.account || '?');
+    return (c.provider === 'decisiontelecom' ? 'sender ' : c.provider === 'whatsapp-cloud' ? 'phone number id ' : 'connector ') + (c.account || '?');
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -154,6 +164,10 @@ export const PAGE_JS = String.raw`
       return 'DecisionTelecom status ' + m.providerStatus + ' (' + (DT_CODE[m.providerStatus] || 'unknown') + ')' +
         (m.providerMessageId ? ', message_id ' + m.providerMessageId : '');
     }
+    if (m.provider === 'whatsapp-cloud') {
+      return 'WhatsApp Cloud API ' + (m.providerStatus === 'accepted' ? 'accepted it' : 'status webhook: ' + m.providerStatus) +
+        (m.providerMessageId ? ', ' + m.providerMessageId : '');
+    }
     return 'Wolkvox answered code ' + m.providerStatus + ' (Message has been sent successfully); Wolkvox reports no later status';
   }
   function contentOf(m) {
@@ -183,7 +197,8 @@ export const PAGE_JS = String.raw`
     var h = '<div class="row ' + (out ? 'out' : 'in') + '">';
     h += '<div class="' + cls + '" data-id="' + esc(m.id) + '" data-status="' + esc(m.status) + '"' +
       (m.error ? ' data-refused="true"' : '') + '>';
-    if (out && m.provider === 'decisiontelecom' && !m.error && ['read', 'failed', 'rejected', 'deleted'].indexOf(m.status) < 0) {
+    var movable = m.provider === 'decisiontelecom' || (m.provider === 'whatsapp-cloud' && m.providerMessageId);
+    if (out && movable && !m.error && ['read', 'failed', 'rejected', 'deleted'].indexOf(m.status) < 0) {
       h += '<div class="moves" role="group" aria-label="Move status by hand">' +
         ['delivered', 'read', 'failed'].map(function (s) {
           return '<button type="button" data-move="' + s + '" data-id="' + esc(m.id) + '" aria-label="Mark ' + s + '">' + LABEL[s] + '</button>';
@@ -191,7 +206,7 @@ export const PAGE_JS = String.raw`
     }
     h += contentOf(m);
     if (m.error) {
-      h += '<div class="error" role="note"><b>Refused by ' + PROVIDER[m.provider] + '</b>' + esc(m.error.message) + '</div>';
+      h += '<div class="error" role="note"><b>' + (out ? 'Refused by ' + PROVIDER[m.provider] : 'Not taken by the app') + '</b>' + esc(m.error.message) + '</div>';
     }
     h += '<span class="meta"><time>' + hhmm(m.at) + '</time>' + (out ? tickOf(m) : '') + '</span></div></div>';
     return h;
@@ -222,7 +237,7 @@ export const PAGE_JS = String.raw`
       var info = state.info;
       el.innerHTML = '<div class="empty"><h1>Parley dev phone</h1>' +
         '<p>Every message a messenger sends to this simulator appears here, live, as the customer would see it.</p>' +
-        (info ? '<p>Point a messenger’s <code>baseUrl</code> at:</p><code>' + esc(info.decisionTelecom) + '</code><code>' + esc(info.wolkvox) + '</code>' : '') +
+        (info ? '<p>Point a messenger’s <code>baseUrl</code> at:</p><code>' + esc(info.decisionTelecom) + '</code><code>' + esc(info.wolkvox) + '</code>' + (info.whatsappCloud ? '<code>' + esc(info.whatsappCloud) + '</code>' : '') : '') +
         '</div>';
       return;
     }
@@ -231,7 +246,7 @@ export const PAGE_JS = String.raw`
     $('chat-name').textContent = c.to || 'unknown number';
     $('chat-sub').textContent = PROVIDER[c.provider] + ' · ' + account(c) + ' · ' + c.messages.length + ' message' + (c.messages.length === 1 ? '' : 's');
     var win = $('chat-window');
-    if (c.provider === 'wolkvox') {
+    if (c.provider === 'wolkvox' || c.provider === 'whatsapp-cloud') {
       var lastReply = c.messages.filter(function (m) { return m.direction === 'inbound'; }).pop();
       var open = lastReply && Date.now() - lastReply.at < 86400000;
       win.hidden = false;
@@ -254,7 +269,7 @@ export const PAGE_JS = String.raw`
     var f = state.faults;
     var items = [];
     if (f) {
-      ['decisiontelecom', 'wolkvox'].forEach(function (p) {
+      ['decisiontelecom', 'wolkvox', 'whatsapp-cloud'].forEach(function (p) {
         (f[p] || []).forEach(function (x) {
           var label = (FAULTS[p].filter(function (o) { return o[0] === x.kind; })[0] || [x.kind, x.kind])[1];
           items.push('<li>' + PROVIDER[p] + ': ' + esc(label) + ' × ' + x.times + (x.endpoint !== 'any' ? ' (' + esc(x.endpoint) + ')' : '') + '</li>');
@@ -307,7 +322,13 @@ export const PAGE_JS = String.raw`
     if (!c || !text.trim()) return;
     input.value = '';
     post('reply', { to: c.to, text: text, provider: c.provider, account: c.account })
-      .then(function (j) { upsert([j.message]); render(); say(c.provider === 'wolkvox' ? 'Reply sent: Wolkvox now accepts free-form text to ' + c.to + ' for 24 hours.' : 'Reply sent.'); },
+      .then(function (j) {
+        upsert([j.message]); render();
+        say(c.provider === 'wolkvox' ? 'Reply sent: Wolkvox now accepts free-form text to ' + c.to + ' for 24 hours.'
+          : c.provider === 'whatsapp-cloud' ? (j.message.error ? 'Reply not taken: ' + j.message.error.message
+            : 'Reply sent to the app as a signed webhook: the Cloud API now accepts free-form messages to ' + c.to + ' for 24 hours.')
+          : 'Reply sent.');
+      },
         function (err) { input.value = text; say(err.message); });
   });
   $('faults-btn').addEventListener('click', function () {

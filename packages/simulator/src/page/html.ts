@@ -24,7 +24,7 @@ export const PAGE_HTML = `<!doctype html>
     <section id="faults" class="faults" hidden aria-label="Faults">
       <h2>Fail the next requests</h2>
       <div class="row2">
-        <select id="fault-provider" aria-label="Fault provider"><option value="decisiontelecom">DecisionTelecom</option><option value="wolkvox">Wolkvox</option></select>
+        <select id="fault-provider" aria-label="Fault provider"><option value="decisiontelecom">DecisionTelecom</option><option value="wolkvox">Wolkvox</option><option value="whatsapp-cloud">WhatsApp Cloud API</option></select>
         <select id="fault-kind" aria-label="Fault kind"></select>
         <label>× <input id="fault-times" type="number" min="1" value="1" aria-label="Fault times"></label>
         <button type="button" id="fault-arm">Fail next</button>

@@ -47,6 +47,7 @@ button, input, select { font: inherit; color: inherit; }
 .conv-preview { flex: 1; font-size: 14px; color: var(--muted); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; display: flex; align-items: center; gap: 3px; }
 .badge { font-size: 11px; border-radius: 9px; padding: 1px 7px; background: #e7f3ef; color: var(--green-dark); white-space: nowrap; }
 .badge.wolkvox { background: #eef0fb; color: #3b4aa8; }
+.badge.whatsapp-cloud { background: #e8f1fd; color: #1b5fb8; }
 .chat { display: flex; flex-direction: column; min-width: 0; min-height: 0; background-color: var(--chat);
   background-image: radial-gradient(rgba(11,20,26,.045) 1.2px, transparent 1.2px), radial-gradient(rgba(11,20,26,.03) 1px, transparent 1px);
   background-size: 22px 22px, 22px 22px; background-position: 0 0, 11px 11px; }

@@ -45,7 +45,13 @@ function errorOf(record: RecordedRequest): PhoneError {
   if (body !== undefined) {
     try {
       const parsed = JSON.parse(body) as unknown;
-      if (isRecord(parsed)) {
+      if (isRecord(parsed) && isRecord(parsed.error)) {
+        // A Graph error: `error.message`, `error_data.details`, `error.code`.
+        const e = parsed.error;
+        const details = isRecord(e.error_data) ? str(e.error_data.details) : undefined;
+        message += `: ${[str(e.message), details].filter(Boolean).join(' — ')}`;
+        if (e.code !== undefined) message += ` (code ${str(e.code) ?? '?'})`;
+      } else if (isRecord(parsed)) {
         const name = str(parsed.name) ?? str(parsed.error);
         const detail = str(parsed.message) ?? str(parsed.msg);
         message += `: ${[name, detail].filter(Boolean).join(' — ')}`;
@@ -67,7 +73,11 @@ function dtTemplate(name: string, params: unknown): PhoneTemplate {
   } catch {
     return { name, variables: [] };
   }
-  const template = isRecord(parsed) && isRecord(parsed.template) ? parsed.template : {};
+  return metaTemplate(name, isRecord(parsed) && isRecord(parsed.template) ? parsed.template : {});
+}
+
+/** A Meta template object (`language.code`, `components[].parameters[]`) as the phone shows it. */
+function metaTemplate(name: string, template: Record<string, unknown>): PhoneTemplate {
   const language = isRecord(template.language) ? str(template.language.code) : undefined;
   const variables: string[] = [];
   if (Array.isArray(template.components)) {
@@ -134,4 +144,31 @@ export function readWolkvox(record: RecordedRequest): Reading | undefined {
     };
   }
   return { ...base, kind: 'text', text: str(b.message) ?? '' };
+}
+
+/** WhatsApp Cloud API `POST /{vNN.0}/{phone-number-id}/messages`. */
+export function readWhatsAppCloud(record: RecordedRequest): Reading | undefined {
+  const route = /^\/v\d{1,3}\.0\/(\d{1,32})\/messages(\?|$)/.exec(record.path);
+  if (!route) return undefined;
+  const b = isRecord(record.body) ? record.body : {};
+  const accepted = record.outcome === 'answered' && record.status === 200;
+  const id = accepted ? /"messages":\s*\[\s*\{\s*"id":\s*"([^"]+)"/.exec(record.responseBody ?? '')?.[1] : undefined;
+  const base = {
+    account: route[1] as string,
+    digits: digitsOf(b.to),
+    accepted,
+    ...(id === undefined ? {} : { providerMessageId: id }),
+    ...(accepted ? {} : { error: errorOf(record) }),
+    providerStatus: accepted ? 'accepted' : record.status === undefined ? undefined : String(record.status),
+  };
+  if (b.type === 'template' && isRecord(b.template)) {
+    return { ...base, kind: 'template', template: metaTemplate(str(b.template.name) ?? '', b.template) };
+  }
+  if (b.type === 'image') {
+    const image = isRecord(b.image) ? b.image : {};
+    const caption = str(image.caption);
+    return { ...base, kind: 'image', imageUrl: str(image.link) ?? '', ...(caption ? { text: caption } : {}) };
+  }
+  if (b.type === 'text') return { ...base, kind: 'text', text: isRecord(b.text) ? (str(b.text.body) ?? '') : '' };
+  return { ...base, kind: 'other' };
 }

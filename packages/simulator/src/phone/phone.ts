@@ -2,9 +2,11 @@ import type { SideEvents } from '../context.js';
 import type { DecisionTelecomSide } from '../decisiontelecom/simulator.js';
 import type { DecisionTelecomFailure } from '../decisiontelecom/types.js';
 import type { MutableRecord, ProviderName } from '../inspect.js';
+import type { WhatsAppCloudSide } from '../whatsapp-cloud/simulator.js';
+import type { WhatsAppCloudFailure } from '../whatsapp-cloud/types.js';
 import type { WolkvoxSide } from '../wolkvox/simulator.js';
 import type { WolkvoxFailure } from '../wolkvox/types.js';
-import { dtUnified, type Reading, readDecisionTelecom, readWolkvox } from './interpret.js';
+import { dtUnified, type Reading, readDecisionTelecom, readWhatsAppCloud, readWolkvox } from './interpret.js';
 import { EventHub } from './sse.js';
 import type { DevPhone, MessageQuery, PhoneConversation, PhoneFault, PhoneMessage } from './types.js';
 
@@ -36,7 +38,23 @@ export const WOLKVOX_FAULTS: readonly WolkvoxFailure[] = [
   'hang',
 ];
 
+export const CLOUD_FAULTS: readonly WhatsAppCloudFailure[] = [
+  'session_window',
+  'rate_limit',
+  'pair_rate_limit',
+  'server_error',
+  'auth',
+  'template',
+  'drop',
+  'hang',
+];
+
 const HAND_STATUS: Record<string, number> = { sent: 0, delivered: 1, rejected: 2, failed: 4, read: 7 };
+
+/** The Cloud API's webhook statuses in the order they only move forward (`failed` ends it). */
+const CLOUD_RANK: Record<string, number> = { accepted: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+/** The error a Cloud message marked failed by hand carries in its status webhook. */
+const HAND_FAILED = { code: 131026, title: 'Message undeliverable' } as const;
 
 /** A kept message and when its DecisionTelecom status may next change. */
 interface Entry {
@@ -54,6 +72,8 @@ interface Waiter {
   readonly resolve: (msg: PhoneMessage) => void;
 }
 
+type ReplyInput = Parameters<DevPhone['reply']>[0];
+
 export interface PhoneDeps {
   readonly now: () => number;
   readonly nextSeq: () => number;
@@ -61,6 +81,7 @@ export interface PhoneDeps {
   readonly pageUrl: string;
   readonly dt: () => DecisionTelecomSide;
   readonly wv: () => WolkvoxSide;
+  readonly wa: () => WhatsAppCloudSide;
   /** The latency now, for the page. */
   readonly latencyMs: () => unknown;
   /** Resets both providers (which in turn clears the phone through `events.reset`). */
@@ -116,6 +137,8 @@ export class Phone implements SideEvents {
   #count = 0;
   readonly #byId = new Map<string, Entry>();
   readonly #byDtId = new Map<string, Entry>();
+  /** Cloud API messages by `wamid`: their statuses arrive by `cloudStatus`. */
+  readonly #byWamid = new Map<string, Entry>();
   #waiters: Waiter[] = [];
   #rev = 0;
   #epoch = 0;
@@ -142,14 +165,23 @@ export class Phone implements SideEvents {
   }
 
   get pendingFaults(): DevPhone['pendingFaults'] {
-    return { decisiontelecom: this.#deps.dt().pendingFailures(), wolkvox: this.#deps.wv().pendingFailures() };
+    return {
+      decisiontelecom: this.#deps.dt().pendingFailures(),
+      wolkvox: this.#deps.wv().pendingFailures(),
+      'whatsapp-cloud': this.#deps.wa().pendingFailures(),
+    };
   }
 
   // ---- feed from the provider sides -------------------------------------------------------
 
   /** `Exchange`'s hook: every answered or dropped request. */
   readonly observe = (record: MutableRecord): void => {
-    const reading = record.provider === 'decisiontelecom' ? readDecisionTelecom(record) : readWolkvox(record);
+    const reading =
+      record.provider === 'decisiontelecom'
+        ? readDecisionTelecom(record)
+        : record.provider === 'wolkvox'
+          ? readWolkvox(record)
+          : readWhatsAppCloud(record);
     if (reading === undefined) return;
     const now = record.receivedAt;
     const msg = this.#messageOf(record.provider, record.seq, now, reading);
@@ -158,6 +190,9 @@ export class Phone implements SideEvents {
       this.#byDtId.set(reading.providerMessageId, entry);
       entry.due = this.#deps.now();
       this.#refresh(entry, entry.due); // reads when it moves next
+    }
+    if (record.provider === 'whatsapp-cloud' && reading.providerMessageId !== undefined) {
+      this.#byWamid.set(reading.providerMessageId, entry);
     }
     this.#push(entry);
     this.#changed(entry);
@@ -201,6 +236,17 @@ export class Phone implements SideEvents {
     this.#refresh(entry, entry.due);
   }
 
+  cloudStatus(wamid: string, status: string, error?: { readonly code: number; readonly title: string }): void {
+    const entry = this.#byWamid.get(wamid);
+    const rank = CLOUD_RANK[status];
+    if (entry === undefined || rank === undefined) return;
+    // As WhatsApp shows it: a late or repeated webhook never moves the ticks backwards.
+    if (rank <= (CLOUD_RANK[entry.msg.status] ?? 0)) return;
+    entry.msg.status = status as PhoneMessage['status'];
+    entry.msg.providerStatus = error === undefined ? status : `${status} ${error.code}`;
+    this.#changed(entry);
+  }
+
   reset(provider: ProviderName): void {
     const kept = this.#entries().filter((e) => e.msg.provider !== provider);
     this.#ring = new Array(this.#deps.maxMessages);
@@ -208,11 +254,13 @@ export class Phone implements SideEvents {
     this.#count = 0;
     this.#byId.clear();
     this.#byDtId.clear();
+    this.#byWamid.clear();
     for (const entry of kept) {
       this.#push(entry);
-      if (entry.msg.providerMessageId !== undefined && entry.msg.provider === 'decisiontelecom') {
-        this.#byDtId.set(entry.msg.providerMessageId, entry);
-      }
+      const id = entry.msg.providerMessageId;
+      if (id === undefined || entry.msg.direction !== 'outbound') continue;
+      if (entry.msg.provider === 'decisiontelecom') this.#byDtId.set(id, entry);
+      if (entry.msg.provider === 'whatsapp-cloud') this.#byWamid.set(id, entry);
     }
     this.#rev++;
     this.#epoch++;
@@ -246,7 +294,10 @@ export class Phone implements SideEvents {
     if (this.#count === capacity) {
       const old = this.#ring[this.#start]!;
       this.#byId.delete(old.msg.id);
-      if (old.msg.providerMessageId !== undefined) this.#byDtId.delete(old.msg.providerMessageId);
+      if (old.msg.providerMessageId !== undefined) {
+        this.#byDtId.delete(old.msg.providerMessageId);
+        this.#byWamid.delete(old.msg.providerMessageId);
+      }
       this.#ring[this.#start] = entry;
       this.#start = (this.#start + 1) % capacity;
     } else {
@@ -358,7 +409,7 @@ export class Phone implements SideEvents {
   }
 
   get(id: string): PhoneMessage | undefined {
-    const entry = this.#byId.get(id) ?? this.#byDtId.get(id);
+    const entry = this.#byId.get(id) ?? this.#byDtId.get(id) ?? this.#byWamid.get(id);
     if (entry) this.#refresh(entry, this.#deps.now());
     return entry?.msg;
   }
@@ -418,19 +469,27 @@ export class Phone implements SideEvents {
     });
   }
 
-  reply(input: {
-    readonly to: string;
-    readonly text: string;
-    readonly provider?: ProviderName;
-    readonly account?: string;
-  }): PhoneMessage {
+  reply(input: ReplyInput): PhoneMessage {
+    return this.replyAndDeliver(input).message;
+  }
+
+  /**
+   * `reply`, and when the Cloud API side sends it on as a signed webhook, a promise of the
+   * bubble once the app answered it (`delivered`; `failed` with the reason otherwise).
+   */
+  replyAndDeliver(input: ReplyInput): { message: PhoneMessage; delivered: Promise<PhoneMessage> } {
     const to = typeof input?.to === 'string' ? digits(input.to) : '';
     if (to === '' || to.length > 20) throw new TypeError('simulator: reply.to must be a phone number');
     if (typeof input.text !== 'string' || input.text.trim() === '' || [...input.text].length > 4096) {
       throw new TypeError('simulator: reply.text must be 1..4096 characters');
     }
-    if (input.provider !== undefined && input.provider !== 'decisiontelecom' && input.provider !== 'wolkvox') {
-      throw new TypeError('simulator: reply.provider must be decisiontelecom or wolkvox');
+    if (
+      input.provider !== undefined &&
+      input.provider !== 'decisiontelecom' &&
+      input.provider !== 'wolkvox' &&
+      input.provider !== 'whatsapp-cloud'
+    ) {
+      throw new TypeError('simulator: reply.provider must be decisiontelecom, wolkvox or whatsapp-cloud');
     }
     const latest = this.#entries()
       .reverse()
@@ -454,7 +513,7 @@ export class Phone implements SideEvents {
       direction: 'inbound',
       kind: 'reply',
       text: input.text,
-      status: 'delivered',
+      status: provider === 'whatsapp-cloud' ? 'pending' : 'delivered',
       providerStatus: undefined,
       at: now,
       rev: 0,
@@ -462,17 +521,50 @@ export class Phone implements SideEvents {
     const entry: Entry = { id: msg.id, msg, due: Number.POSITIVE_INFINITY, announced: false };
     this.#push(entry);
     this.#changed(entry);
-    return msg;
+    if (provider !== 'whatsapp-cloud') return { message: msg, delivered: Promise.resolve(msg) };
+    // The Cloud API side opens the window at once and POSTs the signed `messages` webhook.
+    const delivered = this.#deps
+      .wa()
+      .api.inbound(to, { text: input.text }, account === '' ? {} : { phoneNumberId: account })
+      .then(({ id, httpStatus }) => {
+        msg.providerMessageId = id;
+        msg.providerStatus = httpStatus === undefined ? undefined : String(httpStatus);
+        if (httpStatus !== undefined && httpStatus >= 200 && httpStatus < 300) msg.status = 'delivered';
+        else {
+          msg.status = 'failed';
+          msg.error = {
+            httpStatus,
+            message:
+              httpStatus === undefined
+                ? "the app's webhook was not reached (no webhook set, or no answer): nothing got this message"
+                : `the app's webhook answered HTTP ${httpStatus}`,
+            body: undefined,
+          };
+        }
+        if (!this.#closed) this.#changed(entry);
+        return msg as PhoneMessage;
+      });
+    return { message: msg, delivered };
   }
 
   setStatus(id: string, status: string): PhoneMessage {
-    const entry = this.#byId.get(id) ?? this.#byDtId.get(id);
+    const entry = this.#byId.get(id) ?? this.#byDtId.get(id) ?? this.#byWamid.get(id);
     if (entry === undefined) throw new RangeError('simulator: no such message on the phone');
     const code = HAND_STATUS[status];
     if (code === undefined) throw new RangeError('simulator: status must be sent, delivered, read, failed or rejected');
     const dtId = entry.msg.providerMessageId;
+    if (entry.msg.provider === 'whatsapp-cloud' && entry.msg.direction === 'outbound' && dtId !== undefined) {
+      if (status === 'rejected')
+        throw new RangeError('simulator: a Cloud API status is sent, delivered, read or failed');
+      // A status webhook as Meta would send it; `cloudStatus` updates the bubble at once.
+      void this.#deps
+        .wa()
+        .api.pushStatus(dtId, status as 'sent', status === 'failed' ? HAND_FAILED : undefined)
+        .catch(() => {});
+      return entry.msg;
+    }
     if (entry.msg.provider !== 'decisiontelecom' || dtId === undefined) {
-      throw new RangeError('simulator: only an accepted DecisionTelecom message has a status to move');
+      throw new RangeError('simulator: only an accepted DecisionTelecom or Cloud API message has a status to move');
     }
     this.#deps.dt().api.setStatus(dtId, code); // tells dtStatusSet, which updates the bubble
     return entry.msg;
@@ -497,8 +589,16 @@ export class Phone implements SideEvents {
         throw new RangeError('simulator: endpoint must be send_message_official, send_template_official or any');
       }
       this.#deps.wv().api.failNext(fault.kind as WolkvoxFailure, { times, endpoint });
+    } else if (fault.provider === 'whatsapp-cloud') {
+      if (!CLOUD_FAULTS.includes(fault.kind as WhatsAppCloudFailure)) {
+        throw new RangeError(`simulator: WhatsApp Cloud API faults are ${CLOUD_FAULTS.join(', ')}`);
+      }
+      if ((fault.endpoint ?? 'any') !== 'any') throw new RangeError('simulator: Cloud API faults apply to any request');
+      if (!(Number.isInteger(times) && times >= 1))
+        throw new RangeError('simulator: fault.times must be an integer >= 1');
+      this.#deps.wa().api.failNext(fault.kind as WhatsAppCloudFailure, { times });
     } else {
-      throw new TypeError('simulator: fault.provider must be decisiontelecom or wolkvox');
+      throw new TypeError('simulator: fault.provider must be decisiontelecom, wolkvox or whatsapp-cloud');
     }
     this.hub.touch();
   }

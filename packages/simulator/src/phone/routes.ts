@@ -85,14 +85,15 @@ export function createPhoneRoutes(deps: RouteDeps) {
     const b = await body(req);
     switch (name) {
       case 'reply': {
-        const provider = b.provider === undefined ? undefined : (b.provider as 'decisiontelecom' | 'wolkvox');
-        const message = phone.reply({
+        const provider = b.provider === undefined ? undefined : (b.provider as PhoneMessage['provider']);
+        const { delivered } = phone.replyAndDeliver({
           to: String(b.to ?? ''),
           text: typeof b.text === 'string' ? b.text : '',
           ...(provider ? { provider } : {}),
           ...(typeof b.account === 'string' ? { account: b.account } : {}),
         });
-        return json(res, 200, { message });
+        // A Cloud API reply answers once the app's webhook did (within the side's 5 s timeout).
+        return json(res, 200, { message: await delivered });
       }
       case 'status':
         return json(res, 200, { message: phone.setStatus(String(b.id ?? ''), String(b.status ?? '')) });

@@ -44,7 +44,7 @@ export interface PhoneMessage {
   /** Arrival order across the simulator (the request's `seq`; replies get one too). */
   readonly seq: number;
   readonly provider: ProviderName;
-  /** The provider account: DecisionTelecom's `source_addr` (sender), Wolkvox's `connector_id`. */
+  /** The provider account: DecisionTelecom's `source_addr` (sender), Wolkvox's `connector_id`, the Cloud API's phone number id. */
   readonly account: string;
   /** The customer's number in E.164 (`+573005550001`); `''` when the request named none. */
   readonly to: string;
@@ -55,11 +55,15 @@ export interface PhoneMessage {
   readonly template?: PhoneTemplate;
   /** The unified status now. */
   readonly status: PhoneStatus;
-  /** The provider's raw status or answer code (DecisionTelecom `7`, Wolkvox `201`, an HTTP status for a refusal). */
+  /**
+   * The provider's raw status or answer code (DecisionTelecom `7`, Wolkvox `201`, the Cloud API's
+   * webhook status `read` or `failed 131026`, an HTTP status for a refusal or for the app's answer
+   * to a Cloud API reply).
+   */
   readonly providerStatus: string | undefined;
-  /** DecisionTelecom's `message_id` (Wolkvox gives none). */
+  /** DecisionTelecom's `message_id`, the Cloud API's `wamid` (of a reply too, once sent); Wolkvox gives none. */
   readonly providerMessageId?: string;
-  /** Set when the provider refused the request: the message never left. */
+  /** Set when the provider refused the request (the message never left), or the app's webhook did not take a Cloud API reply. */
   readonly error?: PhoneError;
   /** `now()` when the request arrived. */
   readonly at: number;
@@ -112,7 +116,7 @@ export interface DevPhone {
   readonly messages: PhoneMessage[];
   /** Conversations, the most recent first; `query` filters by number (digits) or text. */
   conversations(query?: string): PhoneConversation[];
-  /** The kept message with the phone id `m…` or DecisionTelecom `message_id`, if any. */
+  /** The kept message with the phone id `m…`, DecisionTelecom `message_id` or Cloud API `wamid`, if any. */
   get(id: string): PhoneMessage | undefined;
   /** Messages matching `query`, oldest first. */
   find(query: MessageQuery): PhoneMessage[];
@@ -123,8 +127,11 @@ export interface DevPhone {
   waitForMessage(query: MessageQuery & { readonly timeoutMs?: number }): Promise<PhoneMessage>;
   /**
    * Types `text` as the customer at `to`: shown as an inbound bubble; on Wolkvox it opens the
-   * 24-hour window for that number, as a real reply would. `provider` defaults to the provider
-   * of the latest conversation with that number (else Wolkvox).
+   * 24-hour window for that number, as a real reply would. On the Cloud API it goes through
+   * `sim.whatsappCloud.inbound` (window opened, signed `messages` webhook to the app, addressed
+   * to `account` as phone number id): the bubble is `pending`, then `delivered` once the app
+   * answered 2xx, or `failed` with the reason. `provider` defaults to the provider of the latest
+   * conversation with that number (else Wolkvox).
    */
   reply(reply: {
     readonly to: string;
@@ -132,7 +139,12 @@ export interface DevPhone {
     readonly provider?: ProviderName;
     readonly account?: string;
   }): PhoneMessage;
-  /** Moves a DecisionTelecom message (phone id or `message_id`) to `status` by hand (natural progression stops). */
+  /**
+   * Moves a DecisionTelecom message (phone id or `message_id`) to `status` by hand (natural
+   * progression stops), or a Cloud API message (phone id or `wamid`) through `pushStatus`: a
+   * signed status webhook (`failed` carries 131026 "Message undeliverable"); `rejected` is
+   * DecisionTelecom's only.
+   */
   setStatus(id: string, status: 'sent' | 'delivered' | 'read' | 'failed' | 'rejected'): PhoneMessage;
   /** Makes the next matching request(s) fail: the provider side's `failNext`. */
   fault(fault: PhoneFault): void;
@@ -140,8 +152,9 @@ export interface DevPhone {
   readonly pendingFaults: {
     readonly decisiontelecom: { kind: string; endpoint: string; times: number }[];
     readonly wolkvox: { kind: string; endpoint: string; times: number }[];
+    readonly 'whatsapp-cloud': { kind: string; endpoint: string; times: number }[];
   };
-  /** Forgets every message and resets both providers (`sim.reset()`). */
+  /** Forgets every message and resets every provider side (`sim.reset()`). */
   clear(): void;
   /** Pages open now (Server-Sent Events streams). */
   readonly openPages: number;

@@ -24,6 +24,8 @@ const DISPLAY_NUMBER = '15550783881';
 export interface WhatsAppCloudSide {
   readonly api: WhatsAppCloudSimulator;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+  /** Forced failures not used up yet, runs of the same kind merged (the dev phone). */
+  pendingFailures(): { kind: WhatsAppCloudFailure; endpoint: string; times: number }[];
   close(): void;
 }
 
@@ -112,7 +114,7 @@ export function createWhatsAppCloud(
   }
   const enforceWindow = options.enforceWindow ?? true;
   const inspector = new Inspector(ctx.maxRecorded);
-  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq };
+  const exchange: ExchangeContext = { inspector, now: ctx.now, nextSeq: ctx.nextSeq, observe: ctx.observe };
   const sent = new RingLog<WhatsAppCloudSentMessage>(ctx.maxRecorded);
   const byId = new Map<string, WhatsAppCloudSentMessage>();
   const hooks = new RingLog<WhatsAppCloudWebhookRecord>(ctx.maxRecorded);
@@ -191,6 +193,7 @@ export function createWhatsAppCloud(
   }
 
   function postStatus(message: WhatsAppCloudSentMessage, status: string, error?: { code: number; title: string }) {
+    ctx.events?.cloudStatus(message.id, status, error);
     return post('status', status, message.phoneNumberId, {
       statuses: [
         {
@@ -357,7 +360,17 @@ export function createWhatsAppCloud(
       hooks.clear();
       windows.clear();
       failures = [];
+      ctx.events?.reset('whatsapp-cloud');
     },
   };
-  return { api, handle, close: () => {} };
+  function pendingFailures() {
+    const out: { kind: WhatsAppCloudFailure; endpoint: string; times: number }[] = [];
+    for (const kind of failures) {
+      const last = out[out.length - 1];
+      if (last?.kind === kind) last.times++;
+      else out.push({ kind, endpoint: 'any', times: 1 });
+    }
+    return out;
+  }
+  return { api, handle, pendingFailures, close: () => {} };
 }
