@@ -24,6 +24,7 @@ const BENCHMARKS = [
   'footprint',
   'dev-phone',
   'bulk-rate',
+  'bulk-rate-redis',
 ];
 
 const wanted = process.argv.slice(2);

@@ -1,5 +1,6 @@
 import { abortedError, concurrencyLimitError, configError } from '../errors/factories.js';
-import { type RateClock, RateControl, type RateState } from './rate.js';
+import { pacer } from './pace.js';
+import type { RateClock, RateState } from './rate.js';
 import type { Limiter, Release } from './types.js';
 
 export interface MemoryLimiterOptions {
@@ -16,7 +17,7 @@ export interface MemoryLimiter extends Required<Limiter> {
   /** The holders and waiters of `key`, or `undefined` when the key is idle. */
   inspect(key: string): { readonly active: number; readonly waiting: number } | undefined;
   /** The rate control state of account `key`, or `undefined` when it has none. */
-  rate(key: string): RateState | undefined;
+  rate(key: string): (RateState & { readonly perSecond: number }) | undefined;
 }
 
 /** One caller waiting for a slot: a node of a doubly linked FIFO list, so an abort unlinks it in O(1). */
@@ -61,7 +62,7 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
     throw configError([{ path: 'maxQueue', message: 'must be a number of at least 0' }]);
   }
   const keys = new Map<string, KeyState>();
-  const rates = new RateControl(options.clock);
+  const rates = pacer(options.clock);
 
   function unlink(state: KeyState, waiter: Waiter): void {
     if (waiter.prev) waiter.prev.next = waiter.next;
@@ -184,7 +185,9 @@ export const sharedLimiter: Required<Limiter> = {
   acquire: (key, options) => defaultLimiter().acquire(key, options),
   pace: (key, options) => {
     const limiter = defaultLimiter();
-    return limiter.pace ? limiter.pace(key, options) : Promise.resolve(Date.now());
+    return limiter.pace
+      ? limiter.pace(key, options)
+      : Promise.resolve({ sentAt: Date.now(), progress: 0, waitedMs: 0 });
   },
-  feedback: (key, feedback) => defaultLimiter().feedback?.(key, feedback),
+  feedback: (key, feedback) => defaultLimiter().feedback?.(key, feedback) ?? false,
 };

@@ -1,286 +1,217 @@
-import { abortedError } from '../errors/factories.js';
+/**
+ * Account-wide rate control as a pure state machine: `rateTake` (may a request go now?) and
+ * `rateFeedback` (how was one answered?) read and update a `RateState` at a given time. The
+ * memory limiter runs them in this process; `@parley/redis` runs a line-by-line Lua port of them
+ * (its `PACE` and `FEEDBACK` scripts) on a hash per account, so every process shares one rate and
+ * one schedule. Change both together.
+ *
+ * The algorithm is a token bucket that learns the server's rate:
+ * - An account that has met no throttle is not paced, except for a slow start (at most
+ *   `startWindow + 2 × answered` requests on the wire before `startAnswers` answers came back),
+ *   so a burst of thousands of sends does not hit a rate-limited server all at once.
+ * - On its first throttle it paces at a first guess and halves it on each throttle of a request
+ *   sent after the last change, and doubles it every `probeDoublingMs` while none comes.
+ * - A throttled server is saturated: its bucket is empty. So the requests accepted between two
+ *   throttles at least `windowMs` apart, divided by the time between them, are its rate (a
+ *   token bucket refills at its rate, and nothing else was accepted). The account then paces at
+ *   `below` × that estimate (a GCRA schedule), grows it by `probePerSecond` per second while no
+ *   throttle comes, and measures again on the next one.
+ * - Throttles of requests sent before the last change (`cutAt`) say nothing new and are ignored.
+ * - A `Retry-After` pauses the whole account. A rate with no throttle for `forgetAfterMs` is forgotten.
+ */
 
-/** What a `Limiter` with rate control is told about one answered request. */
-export interface RateFeedback {
+/** What `Limiter.pace` resolves with: the turn a request was given. */
+export interface RateTurn {
+  /** When the request was let go (the limiter's clock). */
+  readonly sentAt: number;
+  /** The account's answers that were not throttles when the caller began to wait (`RateState.ok`). */
+  readonly progress: number;
+  /** How long it waited for its turn (ms, the limiter's clock); 0 when it went at once. */
+  readonly waitedMs: number;
+}
+
+/** What a `Limiter` with rate control is told about one request it let go: its turn, and how it was answered. */
+export interface RateFeedback extends Omit<RateTurn, 'waitedMs'> {
   /** The provider refused it for its rate (a 429 or a throttling code). */
   readonly throttled: boolean;
   /** The provider's `Retry-After` (ms): the whole account pauses this long. */
   readonly retryAfterMs?: number;
-  /** When the request was sent (the limiter's clock, as `pace` returned it). */
-  readonly sentAt: number;
 }
 
 /** A clock for the rate control; injected by tests. */
 export interface RateClock {
   now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  sleep(ms: number): Promise<void>;
 }
 
-/** The rate state of one account, for tests and metrics. */
+/** The rate control state of one account. Times are ms on one clock (the limiter's). */
 export interface RateState {
-  /** Requests per second it paces at, or `undefined` while it does not pace. */
-  readonly perSecond: number | undefined;
-  /** Until when (clock ms) the account is paused by a `Retry-After`. */
-  readonly pausedUntil: number;
-  /** `probe` until the first cut after a throttle (rate doubles), then `steady` (additive increase). */
-  readonly phase: 'unpaced' | 'probe' | 'steady';
+  /** Requests per second at `rateAt`, before probing; 0 while the account is not paced. */
+  rate: number;
+  rateAt: number;
+  /** 1 once `rate` was measured, 0 before (while it looks for the server's rate). */
+  measured: number;
+  /** GCRA: the earliest time the next paced request may go. */
+  next: number;
+  /** Until when a `Retry-After` pauses the account. */
+  pausedUntil: number;
+  /** When the rate last changed: throttles of requests sent before it are not news. */
+  cutAt: number;
+  /** The throttle the next measurement counts from, and `ok` and `refused` at that moment. */
+  refAt: number;
+  refOk: number;
+  refRefused: number;
+  /** Requests let go, answers of any kind, answers that were not throttles, and throttles. */
+  sent: number;
+  answered: number;
+  ok: number;
+  refused: number;
+  /** When the first request was let go, and when the last throttle (of any request) came. */
+  startAt: number;
+  throttledAt: number;
 }
 
 export const RATE_TUNING = {
-  /** After a cut the rate heads back to this share of the rate that was refused. */
-  below: 0.98,
-  /** A cut keeps this share of the rate. */
-  decrease: 0.9,
-  /** In the steady phase, after `quietMs` without a throttle, the rate grows by this share every 250 ms. */
-  increase: 0.02,
-  /** How long the steady phase stays at the rate of the last throttle before it probes past it (ms). */
-  quietMs: 2_000,
-  /** In the probe phase the rate doubles this often (ms). */
-  probeDoublingMs: 250,
-  /** The lowest rate it ever paces at (requests per second). */
-  minPerSecond: 0.5,
-  /** The first estimate is never below this (requests per second): the probe finds the rest. */
+  /** Slow start: requests on the wire before the first answer (then 2 more per answer). */
+  startWindow: 16,
+  /** Slow start ends for good after this many answers without a throttle. */
+  startAnswers: 256,
+  /** The first guess is never below this (requests per second). */
   firstPerSecond: 10,
-  /** An account with no throttle for this long forgets its rate (ms): no pacing until the next one. */
+  /** Throttles at most this far apart (ms) are one stretch, in which the server's bucket stays empty. */
+  gapMs: 50,
+  /** The first measurement counts over a stretch of throttles at least this long (ms). */
+  firstWindowMs: 100,
+  /** Later measurements count over at least this long (ms) since the last one. */
+  windowMs: 250,
+  /** Pace at this share of the measured rate. */
+  below: 0.985,
+  /** A new measurement is never below this share of the rate that was just refused. */
+  floor: 0.97,
+  /** While measured, the rate grows by this share per second, and this share per second² (ms since the last measurement). */
+  probePerSecond: 0.01,
+  probePerSecond2: 0.005,
+  /** Before the first measurement, the rate doubles this often once no throttle came for `gapMs`. */
+  probeDoublingMs: 250,
+  /** Before the first measurement, a throttle in a stretch where most requests were refused keeps this share. */
+  cut: 0.5,
+  /** The lowest rate it paces at (requests per second). */
+  minPerSecond: 0.5,
+  /** An account with no throttle for this long forgets its rate (ms). */
   forgetAfterMs: 60_000,
-  /** The window in which accepted requests are counted to estimate the server's rate (ms). */
-  windowMs: 1_000,
 } as const;
 
-const BUCKETS = 10;
-
-interface PaceWaiter {
-  readonly resolve: (sentAt: number) => void;
-  readonly reject: (error: unknown) => void;
-  readonly ceiling: number | undefined;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+export function newRateState(): RateState {
+  return {
+    rate: 0,
+    rateAt: 0,
+    measured: 0,
+    next: 0,
+    pausedUntil: 0,
+    cutAt: 0,
+    refAt: 0,
+    refOk: 0,
+    refRefused: 0,
+    sent: 0,
+    answered: 0,
+    ok: 0,
+    refused: 0,
+    startAt: 0,
+    throttledAt: 0,
+  };
 }
 
-interface Account {
-  /** Callers waiting for their turn, oldest first, and whether a timer will release the next. */
-  queue: PaceWaiter[];
-  timer: boolean;
-  /** Rate at the last change, and when it was made. `undefined`: not paced. */
-  base: number | undefined;
-  changedAt: number;
-  phase: 'probe' | 'steady';
-  /** The rate at the last cut (where the server refused). */
-  wmax: number;
-  lastThrottleAt: number;
-  /** Requests sent before this time were sent at an older rate: their throttles do not cut again. */
-  cutAt: number;
-  /** When the next paced request may go (a GCRA schedule). */
-  next: number;
-  pausedUntil: number;
-  /** Accepted requests per window bucket (ring), and the time of the first one counted. */
-  accepted: number[];
-  bucketAt: number;
-  firstAt: number | undefined;
+/** The learned rate at `now` (requests per second, probing included), or 0 when there is none. */
+export function learnedRate(s: RateState, now: number): number {
+  if (s.rate === 0) return 0;
+  if (now - s.throttledAt > RATE_TUNING.forgetAfterMs) {
+    Object.assign(s, newRateState(), { pausedUntil: s.pausedUntil });
+    return 0;
+  }
+  const T = RATE_TUNING;
+  if (s.measured === 1) {
+    const t = Math.max(0, now - s.rateAt) / 1000;
+    return s.rate * (1 + T.probePerSecond * t + T.probePerSecond2 * t * t);
+  }
+  const quiet = Math.max(0, now - Math.max(s.rateAt, s.throttledAt) - T.gapMs);
+  return s.rate * 2 ** (quiet / T.probeDoublingMs);
 }
-
-const defaultClock: RateClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(abortedError('not_sent', signal.reason));
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(abortedError('not_sent', signal?.reason));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
 
 /**
- * Per-account rates that learn the server's limit: no pacing until an account's first throttle
- * (unless a ceiling is given), then a rate estimated from what the server accepted in the last
- * second, doubled every 250 ms until the next throttle (probe), then AIMD: −10 % on a throttle of
- * a request sent at the current rate; without one, back towards the rate of the last throttle
- * (to 98 % of it, half the gap every 250 ms), and after 2 quiet seconds past it by +2 % every 250 ms. A `Retry-After` pauses the whole
- * account.
+ * May one more request of the account go at `now` (with `ceiling`, a known most requests per
+ * second)? Returns 0 and counts it when it may; else how long to wait (ms) before asking again,
+ * or -1 when the slow start holds it until an answer comes (`rateFeedback`).
  */
-export class RateControl {
-  private readonly accounts = new Map<string, Account>();
-
-  constructor(private readonly clock: RateClock = defaultClock) {}
-
-  now(): number {
-    return this.clock.now();
-  }
-
-  private account(key: string): Account {
-    let a = this.accounts.get(key);
-    if (a === undefined) {
-      a = {
-        queue: [],
-        timer: false,
-        base: undefined,
-        changedAt: 0,
-        phase: 'probe',
-        wmax: 0,
-        lastThrottleAt: 0,
-        cutAt: Number.NEGATIVE_INFINITY,
-        next: 0,
-        pausedUntil: 0,
-        accepted: new Array<number>(BUCKETS).fill(0),
-        bucketAt: 0,
-        firstAt: undefined,
-      };
-      this.accounts.set(key, a);
+export function rateTake(s: RateState, now: number, ceiling?: number): number {
+  if (s.pausedUntil > now) return s.pausedUntil - now;
+  const learned = learnedRate(s, now);
+  const rate = learned === 0 ? (ceiling ?? 0) : ceiling === undefined ? learned : Math.min(learned, ceiling);
+  if (rate === 0) {
+    const onWire = s.sent - s.answered;
+    if (s.answered < RATE_TUNING.startAnswers && onWire >= RATE_TUNING.startWindow + 2 * s.answered) {
+      return -1;
     }
-    return a;
-  }
-
-  /** The learned rate of `a` at `now`, or `undefined` when it does not pace. */
-  private rate(a: Account, now: number): number | undefined {
-    if (a.base === undefined) return undefined;
-    if (now - a.lastThrottleAt > RATE_TUNING.forgetAfterMs) {
-      a.base = undefined;
-      return undefined;
-    }
-    const seconds = Math.max(0, now - a.changedAt) / 1000;
-    const halvings = (seconds * 1000) / RATE_TUNING.probeDoublingMs;
-    if (a.phase === 'probe') return a.base * 2 ** halvings;
-    // Back quickly towards the rate of the last throttle (half the gap every 250 ms), and past it slowly.
-    const back = a.wmax - (a.wmax - a.base) * 2 ** -halvings;
-    const quiet = Math.max(0, seconds * 1000 - RATE_TUNING.quietMs);
-    return Math.max(back, a.wmax * (1 + RATE_TUNING.increase) ** (quiet / RATE_TUNING.probeDoublingMs));
-  }
-
-  private effective(a: Account, now: number, ceiling: number | undefined): number | undefined {
-    const learned = this.rate(a, now);
-    if (learned === undefined) return ceiling;
-    return ceiling === undefined ? learned : Math.min(learned, ceiling);
-  }
-
-  /**
-   * Waits until `key` may send one more request; resolves with the send time (this clock).
-   * Waiters are released in arrival order by one timer per account, at the rate of the moment.
-   */
-  pace(key: string, options: { perSecond?: number; signal?: AbortSignal } = {}): Promise<number> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(abortedError('not_sent', signal.reason));
-    const a = this.account(key);
-    const now = this.clock.now();
-    if (a.queue.length === 0 && this.take(a, now, options.perSecond)) return Promise.resolve(now);
-    return new Promise<number>((resolve, reject) => {
-      const waiter: PaceWaiter = { resolve, reject, ceiling: options.perSecond, signal, onAbort: undefined };
-      if (signal) {
-        waiter.onAbort = () => {
-          const at = a.queue.indexOf(waiter);
-          if (at >= 0) a.queue.splice(at, 1);
-          reject(abortedError('not_sent', signal.reason));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      a.queue.push(waiter);
-      this.pump(a);
-    });
-  }
-
-  /** Takes the account's next turn if it is due at `now`. */
-  private take(a: Account, now: number, ceiling: number | undefined): boolean {
-    if (a.pausedUntil > now) return false;
-    const rate = this.effective(a, now, ceiling);
-    if (rate === undefined) return true;
-    if (a.next > now) return false;
+  } else {
+    if (s.next > now) return s.next - now;
     const interval = 1000 / rate;
-    // A timer that fired late may catch up one turn, no more (no burst after an idle spell).
-    a.next = Math.max(a.next, now - interval) + interval;
-    return true;
+    // A late timer may catch up one turn, no more (no burst after an idle spell).
+    s.next = Math.max(s.next, now - interval) + interval;
   }
+  if (s.sent === 0) s.startAt = now;
+  s.sent++;
+  return 0;
+}
 
-  /** Releases the waiters whose turn has come, and sets one timer for the next. */
-  private pump(a: Account): void {
-    if (a.timer) return;
-    for (;;) {
-      const head = a.queue[0];
-      if (head === undefined) return;
-      const now = this.clock.now();
-      if (this.take(a, now, head.ceiling)) {
-        a.queue.shift();
-        if (head.onAbort) head.signal?.removeEventListener('abort', head.onAbort);
-        head.resolve(now);
-        continue;
-      }
-      const rate = this.effective(a, now, head.ceiling);
-      const due = Math.max(a.pausedUntil, rate === undefined ? now : a.next);
-      a.timer = true;
-      void this.clock.sleep(Math.max(1, due - now)).then(() => {
-        a.timer = false;
-        this.pump(a);
-      });
-      return;
+/**
+ * Tells the state how a request sent at `sentAt` was answered, at `now`. Returns whether a
+ * throttle is the rate's: the account is paced now and the server accepted other requests of it
+ * while this one waited for its turn and was on the wire (`ok` grew past `progress`), so its
+ * retry waits its turn again rather than using up an attempt. A server that refuses everything
+ * (or a lone request) gets `false`: its throttles are failures like any other.
+ */
+export function rateFeedback(s: RateState, now: number, feedback: RateFeedback): boolean {
+  const T = RATE_TUNING;
+  if (s.answered < s.sent) s.answered++;
+  const current = learnedRate(s, now);
+  if (!feedback.throttled) {
+    s.ok++;
+    return false;
+  }
+  s.refused++;
+  if (feedback.retryAfterMs !== undefined && feedback.retryAfterMs > 0) {
+    s.pausedUntil = Math.max(s.pausedUntil, now + feedback.retryAfterMs);
+  }
+  const stretchBroken = now - s.throttledAt > T.gapMs;
+  const news = current === 0 || feedback.sentAt >= s.cutAt;
+  if (current === 0) {
+    // First throttle: what it accepted since the start, per second.
+    s.rate = Math.max(T.firstPerSecond, (s.ok * 1000) / Math.max(1, now - s.startAt));
+    s.measured = 0;
+  } else if (s.measured === 0) {
+    // Looking for the rate: a stretch of throttles starts here when the last one is long past.
+    if (stretchBroken) s.rate = current;
+    else if (!news) s.rate = current;
+    else if (s.refused - s.refRefused > s.ok - s.refOk + 1) s.rate = Math.max(T.minPerSecond, current * T.cut);
+    else if (now - s.refAt >= T.firstWindowMs) {
+      s.rate = Math.max(T.minPerSecond, (T.below * (s.ok - s.refOk) * 1000) / (now - s.refAt));
+      s.measured = 1;
+    } else s.rate = current;
+  } else {
+    if (!news || now - s.refAt < T.windowMs) {
+      s.throttledAt = now;
+      return s.ok > feedback.progress;
     }
+    const measured = ((s.ok - s.refOk) * 1000) / (now - s.refAt);
+    s.rate = Math.max(T.minPerSecond, T.below * Math.max(measured, T.floor * current));
   }
-
-  /** Tells the rate of `key` how a request sent at `sentAt` was answered. */
-  feedback(key: string, feedback: RateFeedback): void {
-    const a = this.account(key);
-    const now = this.clock.now();
-    if (!feedback.throttled) {
-      this.count(a, now);
-      return;
-    }
-    if (feedback.retryAfterMs !== undefined && feedback.retryAfterMs > 0) {
-      a.pausedUntil = Math.max(a.pausedUntil, now + feedback.retryAfterMs);
-    }
-    const current = this.rate(a, now);
-    a.lastThrottleAt = now;
-    if (current === undefined) {
-      // First throttle: start from what the server accepted lately.
-      a.wmax = 0;
-      a.base = Math.max(RATE_TUNING.firstPerSecond, this.acceptedRate(a, now));
-      a.phase = 'probe';
-    } else {
-      if (feedback.sentAt < a.cutAt) return;
-      const cut = current * RATE_TUNING.decrease;
-      a.wmax = current * RATE_TUNING.below;
-      a.base =
-        a.phase === 'probe'
-          ? Math.max(RATE_TUNING.minPerSecond, Math.min(cut, Math.max(current / 2, this.acceptedRate(a, now))))
-          : Math.max(RATE_TUNING.minPerSecond, cut);
-      a.phase = 'steady';
-    }
-    a.changedAt = now;
-    a.cutAt = now;
-    a.next = Math.max(a.next, now);
+  if (current === 0 || stretchBroken || s.measured === 1) {
+    s.refAt = now;
+    s.refOk = s.ok;
+    s.refRefused = s.refused;
   }
-
-  /** The state of `key`, or `undefined` when it has none. */
-  inspect(key: string): RateState | undefined {
-    const a = this.accounts.get(key);
-    if (a === undefined) return undefined;
-    const perSecond = this.rate(a, this.clock.now());
-    return { perSecond, pausedUntil: a.pausedUntil, phase: perSecond === undefined ? 'unpaced' : a.phase };
-  }
-
-  private count(a: Account, now: number): void {
-    this.roll(a, now);
-    a.firstAt ??= now;
-    const size = RATE_TUNING.windowMs / BUCKETS;
-    a.accepted[Math.floor(now / size) % BUCKETS] = (a.accepted[Math.floor(now / size) % BUCKETS] ?? 0) + 1;
-  }
-
-  /** Clears the buckets that fell out of the window since the last count. */
-  private roll(a: Account, now: number): void {
-    const size = RATE_TUNING.windowMs / BUCKETS;
-    const current = Math.floor(now / size);
-    const last = Math.floor(a.bucketAt / size);
-    for (let b = Math.max(last + 1, current - BUCKETS + 1); b <= current; b++) a.accepted[b % BUCKETS] = 0;
-    if (current > last || a.bucketAt === 0) a.bucketAt = now;
-  }
-
-  /** Accepted requests per second over the last window (over its elapsed part when younger). */
-  private acceptedRate(a: Account, now: number): number {
-    this.roll(a, now);
-    const total = a.accepted.reduce((s, n) => s + n, 0);
-    const span = Math.min(RATE_TUNING.windowMs, Math.max(100, now - (a.firstAt ?? now)));
-    return (total * 1000) / span;
-  }
+  s.throttledAt = now;
+  s.rateAt = now;
+  if (news) s.cutAt = now;
+  s.next = Math.max(s.next, now);
+  return s.ok > feedback.progress;
 }

@@ -1,4 +1,4 @@
-import type { RateFeedback } from './rate.js';
+import type { RateFeedback, RateTurn } from './rate.js';
 
 /** Frees a slot taken with `Limiter.acquire`. Calling it more than once has no further effect. */
 export type Release = () => void;
@@ -17,17 +17,19 @@ export interface Limiter {
 
   /**
    * Rate control (optional): waits until account `key` may send one more request and resolves
-   * with the send time (the limiter's clock, handed back in `feedback`). Resolves at once while
+   * with its turn (handed back in `feedback`). Resolves at once while
    * the account has met no throttle and `perSecond` (a known ceiling) is not given; waits out a
    * `Retry-After` pause of the account. Rejects with `ABORTED` (`not_sent`) when `signal` aborts.
    * A limiter shared across processes (`@parley/redis`) keeps the rate where they all see it.
    */
-  pace?(key: string, options: { perSecond?: number; signal?: AbortSignal }): Promise<number>;
+  pace?(key: string, options: { perSecond?: number; signal?: AbortSignal }): Promise<RateTurn>;
 
   /**
-   * Rate control (optional): how a paced request of `key` was answered. A throttle (429 or a
-   * throttling code) slows the whole account, and its `retryAfterMs` pauses it; an answer that
-   * is not a throttle lets the rate probe upwards again. May be async; errors are ignored.
+   * Rate control (optional): how a request `pace` let go was answered (or that it failed without
+   * an answer: `throttled: false`). A throttle (429 or a throttling code) slows the whole account,
+   * and its `retryAfterMs` pauses it. Resolves `true` for a throttle that is the rate's (the
+   * account is paced and the server accepted other requests of it while this one waited and was
+   * on the wire): its retry then waits its turn without using up an attempt. May be async; a failure counts as `false`.
    */
-  feedback?(key: string, feedback: RateFeedback): void | Promise<void>;
+  feedback?(key: string, feedback: RateFeedback): boolean | Promise<boolean>;
 }

@@ -8,6 +8,9 @@ import type { Store } from '../store/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { describeTarget } from '../transport/errors.js';
 import type { Transport, TransportResponse } from '../transport/types.js';
+import { type Answered, isPacedThrottle, THROTTLE_RETRY_BOUND, takeTurn } from './pacing.js';
+
+export { THROTTLE_RETRY_BOUND } from './pacing.js';
 
 export interface CallOptions {
   /** A send is resent only when it surely was not accepted. */
@@ -34,19 +37,6 @@ export interface CallerDeps {
 const DAY_MS = 86_400_000;
 
 /**
- * A call retries throttles under rate control without using up attempts, but not forever: at
- * most this many such retries, and none once this long has passed since its first attempt.
- */
-export const THROTTLE_RETRY_BOUND = { retries: 100, ms: 120_000 } as const;
-
-/** Throttles the limiter's rate control was told of (and so paces the retry of). */
-const paced = new WeakSet<object>();
-
-function isThrottle(error: unknown): error is ParleyError {
-  return error instanceof ParleyError && error.code === 'RATE_LIMITED';
-}
-
-/**
  * Every call to a provider goes through here: a concurrency slot, the daily quota, the
  * transport with its time limit, the adapter's parser, and retries decided by `decideRetry`.
  */
@@ -71,11 +61,10 @@ export class ProviderCaller {
       signal: waitSignal,
       // Under rate control a throttle slows the whole account and this call waits its turn again.
       uncounted: (error) =>
-        isThrottle(error) &&
-        paced.has(error) &&
-        error.retryable &&
-        (!options.isSend || error.delivery === 'not_sent') &&
-        (error.retryAfterMs ?? 0) <= 30_000 &&
+        isPacedThrottle(error) &&
+        (error as ParleyError).retryable &&
+        (!options.isSend || (error as ParleyError).delivery === 'not_sent') &&
+        ((error as ParleyError).retryAfterMs ?? 0) <= 30_000 &&
         ++throttles <= THROTTLE_RETRY_BOUND.retries &&
         this.deps.now() - started < THROTTLE_RETRY_BOUND.ms,
       ...(driver.maxAttempts !== undefined ? { policy: { maxAttempts: driver.maxAttempts } } : {}),
@@ -105,15 +94,18 @@ export class ProviderCaller {
       : undefined;
     const holdMs = release ? driver.concurrency?.holdUntilSettledMs : undefined;
     let holds = false;
+    let answered: Answered | undefined;
     try {
       if (signal?.aborted)
         throw signal.reason instanceof ParleyError ? signal.reason : abortedError('not_sent', signal.reason);
-      const rated = this.deps.limiter.pace ? await this.pace(waitSignal) : undefined;
-      const read = rated === undefined ? parse : this.observeRate(parse, rated);
+      // The account's rate (the limiter's rate control), told how the attempt ended.
+      answered = await takeTurn(limiter, driver.scope, this.deps.rateLimit?.perSecond, waitSignal);
       if (driver.dailyQuota) await this.countQuota();
       if (release && holdMs !== undefined) {
         holds = true;
-        return await this.holding(transport, request, read, waitSignal, release, holdMs);
+        const result = await this.holding(transport, request, parse, waitSignal, release, holdMs);
+        void answered?.();
+        return result;
       }
       const response = await transport.request(
         driver.timeoutMs === undefined && !signal
@@ -124,7 +116,12 @@ export class ProviderCaller {
               ...(signal ? { signal } : {}),
             },
       );
-      return read(response);
+      const result = parse(response);
+      void answered?.();
+      return result;
+    } catch (error) {
+      await answered?.(error);
+      throw error;
     } finally {
       if (!holds) release?.();
     }
@@ -191,46 +188,6 @@ export class ProviderCaller {
         },
       );
     });
-  }
-
-  /** Waits for the account's rate (the limiter's rate control); resolves with the send time. */
-  private pace(signal: AbortSignal): Promise<number> | undefined {
-    const limiter = this.deps.limiter;
-    const perSecond = this.deps.rateLimit?.perSecond;
-    return limiter.pace?.(this.deps.driver.scope, { ...(perSecond !== undefined ? { perSecond } : {}), signal });
-  }
-
-  /** `parse`, telling the limiter's rate control whether the provider throttled the request. */
-  private observeRate<T>(
-    parse: (response: TransportResponse) => T,
-    sentAt: number,
-  ): (response: TransportResponse) => T {
-    const tell = (throttled: boolean, retryAfterMs?: number) => {
-      try {
-        const done = this.deps.limiter.feedback?.(this.deps.driver.scope, {
-          throttled,
-          sentAt,
-          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-        });
-        if (done) done.catch(() => {});
-      } catch {
-        // The rate is advice; a failing limiter must not fail the send.
-      }
-    };
-    return (response) => {
-      let result: T;
-      try {
-        result = parse(response);
-      } catch (error) {
-        if (isThrottle(error)) {
-          tell(true, error.retryAfterMs);
-          paced.add(error);
-        } else tell(false);
-        throw error;
-      }
-      tell(false);
-      return result;
-    };
   }
 
   /** Counts one request against the daily quota, failing fast (not sent) once it is used up. */
