@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import {
   configFromEnv,
   createMessenger,
+  memoryLimiter,
   memoryStore,
   type ParleyError,
   resolveConfig,
@@ -48,6 +49,30 @@ describe('DecisionTelecom config', () => {
         providers,
       },
     ).close();
+  });
+
+  it('hands rateLimit.perSecond to the limiter’s rate control on every request', async () => {
+    const seen: (number | undefined)[] = [];
+    const inner = memoryLimiter();
+    const limiter = {
+      acquire: inner.acquire,
+      feedback: inner.feedback,
+      pace: (key: string, options: { perSecond?: number; signal?: AbortSignal }) => {
+        seen.push(options.perSecond);
+        return inner.pace(key, options);
+      },
+    };
+    const transport = {
+      request: async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"message_id":1}' }),
+      close: async () => {},
+    };
+    const messenger = createMessenger(
+      { provider: 'decisiontelecom', apiKey: 'k', sender: 'Acme', rateLimit: { perSecond: 20 } },
+      { providers, transport, limiter, store: memoryStore() },
+    );
+    await messenger.send({ type: 'text', to: '+57 300 123 4567', text: 'hi' });
+    await messenger.close();
+    expect(seen).toEqual([20]);
   });
 
   it('names every bad field', () => {
