@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLimiter } from './memory.js';
-import { learnedRate, newRateState, RATE_TUNING, type RateClock, rateFeedback, rateTake } from './rate.js';
+import { learnedRate, newRateState, RATE_TUNING, type RateClock, rateFeedback, rateReserve, rateTake } from './rate.js';
 
 const T0 = 1_000_000;
 
@@ -98,6 +98,20 @@ describe('rate control: the state machine (rateTake, rateFeedback)', () => {
     // Nothing accepted since this one began to wait: a throttle like any failure.
     expect(rateFeedback(s, T0 + 3, { throttled: true, sentAt: T0, progress: 1 })).toBe(false);
     expect(rateFeedback(s, T0 + 3, { throttled: false, sentAt: T0, progress: 1 })).toBe(false);
+  });
+
+  it('reserves a paced turn due within aheadMs for its time, and nothing beyond it or in a pause', () => {
+    const s = newRateState();
+    // 10/s: one turn every 100 ms (the first two at once: one turn of catch-up).
+    expect(rateTake(s, T0, 10)).toBe(0);
+    expect(rateTake(s, T0, 10)).toBe(0);
+    expect(rateTake(s, T0, 10)).toBe(100);
+    expect(rateReserve(s, T0, 50, 10)).toBeUndefined();
+    expect(rateReserve(s, T0 + 60, 50, 10)).toBe(T0 + 100);
+    // The next one is due at T0 + 200: too far from T0 + 60.
+    expect(rateReserve(s, T0 + 60, 50, 10)).toBeUndefined();
+    s.pausedUntil = T0 + 1_000;
+    expect(rateReserve(s, T0 + 190, 50, 10)).toBeUndefined();
   });
 
   it('holds requests past the slow start’s window until answers come', () => {

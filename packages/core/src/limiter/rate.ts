@@ -163,6 +163,17 @@ export function rateTake(s: RateState, now: number, ceiling?: number): number {
 }
 
 /**
+ * `rateTake` for a limiter whose callers are far from the state (Redis): a paced turn due within
+ * `aheadMs` is taken now for its time. Returns that time (the caller sleeps until then), or
+ * `undefined` with nothing taken. So a round trip and a late timer never cost a turn.
+ */
+export function rateReserve(s: RateState, now: number, aheadMs: number, ceiling?: number): number | undefined {
+  if (s.pausedUntil > now || s.next <= now || s.next - now > aheadMs) return undefined;
+  const at = s.next;
+  return rateTake(s, at, ceiling) === 0 ? at : undefined;
+}
+
+/**
  * Tells the state how a request sent at `sentAt` was answered, at `now`. Returns whether a
  * throttle is the rate's: the account is paced now and the server accepted other requests of it
  * while this one waited for its turn and was on the wire (`ok` grew past `progress`), so its

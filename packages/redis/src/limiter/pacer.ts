@@ -25,6 +25,8 @@ interface Account {
 
 /** How often a request the slow start holds asks Redis again (ms): answers may come from any process. */
 const START_POLL_MS = 5;
+/** A paced turn due within this long is taken at once for its time (`rateReserve`): a round trip or a late timer costs no turn. */
+const AHEAD_MS = 50;
 
 /**
  * The rate control of the Redis limiter: each process keeps its waiters of an account in arrival
@@ -61,9 +63,9 @@ export function redisPacer(client: Redis, prefix: string) {
       for (;;) {
         const head = a.queue[0];
         if (head === undefined) return;
-        let reply: [number, number, number, number?];
+        let reply: [number, number | string, number, number];
         try {
-          reply = (await run(client, PACE, [a.redisKey], ['', head.ceiling ?? ''])) as typeof reply;
+          reply = (await run(client, PACE, [a.redisKey], ['', head.ceiling ?? '', AHEAD_MS])) as typeof reply;
         } catch (error) {
           settle(a, head);
           head.reject(error);
@@ -73,14 +75,18 @@ export function redisPacer(client: Redis, prefix: string) {
           // It gave up meanwhile; a turn it was given goes unused (a gap in the schedule, no more).
           continue;
         }
-        const [granted, value, ok, now] = reply;
+        const [granted, reported, ok, now] = reply;
+        const value = Number(reported);
         head.progress ??= ok;
+        head.askedAt ??= now;
         if (granted === 1) {
           settle(a, head);
-          head.resolve({ sentAt: value, progress: head.progress, waitedMs: value - (head.askedAt ?? value) });
+          const turn = { sentAt: value, progress: head.progress, waitedMs: value - head.askedAt };
+          // A turn taken ahead (rateReserve): go at its time.
+          if (value > now) setTimeout(() => head.resolve(turn), value - now);
+          else head.resolve(turn);
           continue;
         }
-        head.askedAt ??= now;
         const wait = value < 0 ? START_POLL_MS : Math.max(1, value);
         a.timer = setTimeout(() => {
           a.timer = undefined;

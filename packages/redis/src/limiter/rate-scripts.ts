@@ -52,10 +52,12 @@ end
 `;
 
 /**
- * ARGV[1] now or '', ARGV[2] ceiling (requests per second) or ''. `rateTake`: returns
- * {1, now, ok} when the request may go now (its send time), else {0, wait, ok}: how long (ms,
- * rounded up) until it may ask again, or -1 while the slow start waits for answers; `ok` is the
- * account's count of answers that were not throttles (a turn's `progress`).
+ * ARGV[1] now or '', ARGV[2] ceiling (requests per second) or '', ARGV[3] aheadMs or ''.
+ * `rateTake`, then `rateReserve`: returns {1, sentAt, ok, now} when the request has its turn
+ * (sentAt, as a string: a reserved turn's time has a fraction; it may be up to aheadMs after
+ * now), else {0, wait, ok, now}: how long (ms, rounded up) until it may ask again, or -1 while
+ * the slow start waits for answers; `ok` is the account's count of answers that were not
+ * throttles (a turn's `progress`).
  */
 export const PACE = script(`${PRELUDE}
 local ceiling = tonumber(ARGV[2])
@@ -77,8 +79,19 @@ local function take()
   return 0
 end
 local wait = take()
+local aheadMs = tonumber(ARGV[3]) or 0
+if wait > 0 and s.pausedUntil <= now and s.next > now and s.next - now <= aheadMs then
+  -- rateReserve: the turn is taken now for its time.
+  local asked = now
+  now = s.next
+  if take() == 0 then
+    save()
+    return {1, tostring(now), s.ok, asked}
+  end
+  now = asked
+end
 save()
-if wait == 0 then return {1, now, s.ok} end
+if wait == 0 then return {1, tostring(now), s.ok, now} end
 if wait > 0 then wait = math.ceil(wait) end
 return {0, wait, s.ok, now}
 `);
