@@ -27,6 +27,8 @@ const BENCHMARKS = [
   'footprint',
   'cold-send',
   'dev-phone',
+  'bulk-rate',
+  'bulk-rate-redis',
 ];
 
 const wanted = process.argv.slice(2);

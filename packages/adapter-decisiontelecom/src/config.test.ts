@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import {
   configFromEnv,
   createMessenger,
+  memoryLimiter,
   memoryStore,
   type ParleyError,
   resolveConfig,
@@ -32,6 +33,48 @@ function configError(config: Parameters<typeof createMessenger>[0]): ParleyError
 const paths = (error: ParleyError): string[] => (error.issues ?? []).map((i) => i.path).sort();
 
 describe('DecisionTelecom config', () => {
+  it('takes rateLimit.perSecond, and names it when it is not a positive number', () => {
+    for (const perSecond of [0, -1, 'fast', Number.NaN]) {
+      const error = configError({
+        provider: 'decisiontelecom',
+        apiKey: 'k',
+        sender: 'Acme',
+        rateLimit: { perSecond },
+      } as never);
+      expect(paths(error)).toEqual(['rateLimit.perSecond']);
+    }
+    createMessenger(
+      { provider: 'decisiontelecom', apiKey: 'k', sender: 'Acme', rateLimit: { perSecond: '12.5' } } as never,
+      {
+        providers,
+      },
+    ).close();
+  });
+
+  it('hands rateLimit.perSecond to the limiter’s rate control on every request', async () => {
+    const seen: (number | undefined)[] = [];
+    const inner = memoryLimiter();
+    const limiter = {
+      acquire: inner.acquire,
+      feedback: inner.feedback,
+      pace: (key: string, options: { perSecond?: number; signal?: AbortSignal }) => {
+        seen.push(options.perSecond);
+        return inner.pace(key, options);
+      },
+    };
+    const transport = {
+      request: async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"message_id":1}' }),
+      close: async () => {},
+    };
+    const messenger = createMessenger(
+      { provider: 'decisiontelecom', apiKey: 'k', sender: 'Acme', rateLimit: { perSecond: 20 } },
+      { providers, transport, limiter, store: memoryStore() },
+    );
+    await messenger.send({ type: 'text', to: '+57 300 123 4567', text: 'hi' });
+    await messenger.close();
+    expect(seen).toEqual([20]);
+  });
+
   it('names every bad field', () => {
     const error = configError({
       provider: 'decisiontelecom',

@@ -4,6 +4,7 @@ export * from './limiter/index.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export * from './messages/index.js';
+export { THROTTLE_RETRY_BOUND } from './messenger/caller.js';
 export type { CreateMessengerOptions } from './messenger/create.js';
 export { createMessenger } from './messenger/create.js';
 export { newMessageId } from './messenger/ids.js';

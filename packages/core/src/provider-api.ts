@@ -42,6 +42,8 @@ export {
 } from './errors/factories.js';
 export { isParleyError, ParleyError } from './errors/ParleyError.js';
 export { hashKey } from './limiter/key.js';
+export type { RateFeedback, RateState, RateTurn } from './limiter/rate.js';
+export { learnedRate, newRateState, RATE_TUNING, rateFeedback, rateReserve, rateTake } from './limiter/rate.js';
 export type { Limiter, Release } from './limiter/types.js';
 export type { TemplateComponent } from './messages/index.js';
 export type { MessageType, ValidatedMessage } from './messages/schemas.js';

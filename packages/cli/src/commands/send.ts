@@ -6,6 +6,7 @@ import { type Io, UsageError, write } from '../io.js';
 import { Progress } from '../output.js';
 import { providers } from '../providers.js';
 import { openStore } from '../state/open.js';
+import { campaign } from './campaign.js';
 
 const OPTIONS = {
   ...COMMON_OPTIONS,
@@ -19,6 +20,12 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'idempotency-key': { type: 'string' },
+  file: { type: 'string' },
+  resume: { type: 'boolean' },
+  'resend-pending': { type: 'boolean' },
+  'skip-invalid': { type: 'boolean' },
+  'ignore-columns': { type: 'string' },
+  campaign: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parse<typeof OPTIONS>>['values'];
@@ -57,6 +64,11 @@ export async function send(args: readonly string[], io: Io): Promise<number> {
     write(io.stdout, SEND_HELP);
     return 0;
   }
+  if (values.file !== undefined) return await sendFile(values, io);
+  const campaignOnly = (['resume', 'resend-pending', 'skip-invalid', 'ignore-columns', 'campaign'] as const).filter(
+    (f) => values[f] !== undefined,
+  );
+  if (campaignOnly.length > 0) throw new UsageError(`--${campaignOnly[0]} goes with --file`);
   const message = messageFrom(values);
   const waitMs = timeoutMs(values);
   let config = configFromFlags(values, io.env);
@@ -85,6 +97,41 @@ export async function send(args: readonly string[], io: Io): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+/** `parley send --file`: a campaign, one message per row of a CSV file. */
+async function sendFile(values: Values, io: Io): Promise<number> {
+  const file = values.file as string;
+  if (file === '') throw new UsageError('--file takes the path of a CSV file');
+  const extra = (['to', 'text', 'image', 'caption', 'var', 'wait', 'timeout', 'idempotency-key'] as const).filter(
+    (f) => values[f] !== undefined,
+  );
+  if (extra.length > 0) {
+    throw new UsageError(
+      `--file takes its recipients and texts or variables from the file's columns: leave out --${extra[0]}`,
+    );
+  }
+  if (values['resend-pending'] && !values.resume) throw new UsageError('--resend-pending goes with --resume');
+  if (values.campaign !== undefined && !values.resume) throw new UsageError('--campaign goes with --resume');
+  if (values.campaign === '') throw new UsageError('--campaign takes a name');
+  const config = configFromFlags(values, io.env);
+  return campaign(
+    {
+      file,
+      json: values.json === true,
+      resume: values.resume === true,
+      resendPending: values['resend-pending'] === true,
+      skipInvalid: values['skip-invalid'] === true,
+      ignore: values['ignore-columns']?.split(',').filter((c) => c.trim() !== '') ?? [],
+      template: values.template,
+      language: values.language,
+      campaign: values.campaign,
+      state: values.state,
+      redis: values.redis,
+    },
+    config,
+    io,
+  );
 }
 
 /** Why `--wait` cannot follow this messenger's statuses, or `undefined` when it can. */

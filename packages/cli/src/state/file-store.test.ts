@@ -120,6 +120,18 @@ describe('fileStore', () => {
     expect(readdirSync(dir).sort()).toEqual(['messages', 'swept', 'values']); // no lock, no temporary file left
   });
 
+  it('queues its own writes in memory instead of polling the lock file for each', async () => {
+    // A lock timeout in the past: any wait at the lock file fails at once, so only writes that
+    // never meet each other at the lock can all succeed.
+    const store = fileStore(dir, { lockTimeoutMs: -1 });
+    const keys = Array.from({ length: 50 }, (_, i) => `campaign:${i}`);
+    const taken = await Promise.all(keys.map((k) => store.set(k, 'pending', DAY, { onlyIfAbsent: true })));
+    expect(taken.every(Boolean)).toBe(true);
+    await Promise.all(keys.map((_, i) => store.putMessage(record(`pm_${i}`), DAY)));
+    expect(await Promise.all(keys.map((k) => store.get(k)))).toEqual(keys.map(() => 'pending'));
+    await store.close();
+  });
+
   it('writes files only its owner can read, and no phone number or text', async () => {
     const store = fileStore(dir);
     await store.putMessage(record('pm_c'), DAY);

@@ -131,13 +131,25 @@ export function fileStoreOver(
     }
   }
 
-  async function locked<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await lock();
-    try {
-      return await fn();
-    } finally {
-      await release();
-    }
+  /** The end of this store's queue of locked sections: they take the file lock one after another. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` under the lock. This store's own callers queue in memory rather than each polling
+   * the lock file (a campaign has dozens of writes at once; polling made them wait milliseconds
+   * each); other runs still meet at the lock file.
+   */
+  function locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(async () => {
+      const release = await lock();
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
   }
 
   async function readEntry<T>(file: string): Promise<FileEntry<T> | undefined> {

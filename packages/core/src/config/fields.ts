@@ -81,8 +81,21 @@ export const publicUrlField = (name: string) =>
     v.check((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), `${name} must be an absolute http(s) URL`),
   );
 
-/** The fields every provider takes: `timeoutMs` and `retry.maxAttempts`. */
+/** A positive number (or its string form) within (0, max]. */
+const positiveNumberField = (name: string, max: number) =>
+  v.pipe(
+    v.union(
+      [v.number(), v.pipe(v.string(), v.regex(/^\d+(\.\d+)?$/), v.transform(Number))],
+      `${name} must be a number`,
+    ),
+    v.check((n) => Number.isFinite(n) && n > 0, `${name} must be more than 0`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  );
+
+/** The fields every provider takes: `timeoutMs`, `retry.maxAttempts` and `rateLimit.perSecond`. */
 export const commonConfigEntries = {
   timeoutMs: v.optional(integerField('timeoutMs', 100, 600_000)),
   retry: v.optional(v.strictObject({ maxAttempts: v.optional(integerField('retry.maxAttempts', 1, 10)) })),
+  /** A known ceiling for the account's requests per second, shared by every messenger of the process. */
+  rateLimit: v.optional(v.strictObject({ perSecond: positiveNumberField('rateLimit.perSecond', 100_000) })),
 };

@@ -1,17 +1,23 @@
 import { abortedError, concurrencyLimitError, configError } from '../errors/factories.js';
+import { pacer } from './pace.js';
+import type { RateClock, RateState } from './rate.js';
 import type { Limiter, Release } from './types.js';
 
 export interface MemoryLimiterOptions {
   /** Most callers that may wait for one key; the next one is rejected with `CONCURRENCY_LIMIT`. Default 10 000. */
   readonly maxQueue?: number;
+  /** The clock of the rate control (for tests). Default `Date.now` and `setTimeout`. */
+  readonly clock?: RateClock;
 }
 
 /** A `Limiter` that keeps its slots in this process, with a peek at its state for tests and metrics. */
-export interface MemoryLimiter extends Limiter {
+export interface MemoryLimiter extends Required<Limiter> {
   /** How many keys hold state (a slot taken or a caller waiting). Idle keys hold none. */
   size(): number;
   /** The holders and waiters of `key`, or `undefined` when the key is idle. */
   inspect(key: string): { readonly active: number; readonly waiting: number } | undefined;
+  /** The rate control state of account `key`, or `undefined` when it has none. */
+  rate(key: string): (RateState & { readonly perSecond: number }) | undefined;
 }
 
 /** One caller waiting for a slot: a node of a doubly linked FIFO list, so an abort unlinks it in O(1). */
@@ -56,6 +62,7 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
     throw configError([{ path: 'maxQueue', message: 'must be a number of at least 0' }]);
   }
   const keys = new Map<string, KeyState>();
+  const rates = pacer(options.clock);
 
   function unlink(state: KeyState, waiter: Waiter): void {
     if (waiter.prev) waiter.prev.next = waiter.next;
@@ -133,6 +140,9 @@ export function memoryLimiter(options: MemoryLimiterOptions = {}): MemoryLimiter
 
   return {
     acquire,
+    pace: (key, paceOptions) => rates.pace(key, paceOptions),
+    feedback: (key, feedback) => rates.feedback(key, feedback),
+    rate: (key) => rates.inspect(key),
     size: () => keys.size,
     inspect(key) {
       const state = keys.get(key);
@@ -171,6 +181,13 @@ export function defaultLimiter(): Limiter {
  * @example
  * const messenger = createMessenger(config, { limiter: sharedLimiter });
  */
-export const sharedLimiter: Limiter = {
+export const sharedLimiter: Required<Limiter> = {
   acquire: (key, options) => defaultLimiter().acquire(key, options),
+  pace: (key, options) => {
+    const limiter = defaultLimiter();
+    return limiter.pace
+      ? limiter.pace(key, options)
+      : Promise.resolve({ sentAt: Date.now(), progress: 0, waitedMs: 0 });
+  },
+  feedback: (key, feedback) => defaultLimiter().feedback?.(key, feedback) ?? false,
 };

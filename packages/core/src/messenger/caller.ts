@@ -8,6 +8,9 @@ import type { Store } from '../store/types.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { describeTarget } from '../transport/errors.js';
 import type { Transport, TransportResponse } from '../transport/types.js';
+import { type Answered, isPacedThrottle, THROTTLE_RETRY_BOUND, takeTurn } from './pacing.js';
+
+export { THROTTLE_RETRY_BOUND } from './pacing.js';
 
 export interface CallOptions {
   /** A send is resent only when it surely was not accepted. */
@@ -27,6 +30,8 @@ export interface CallerDeps {
   readonly closing: AbortSignal;
   /** Spans, metrics and diagnostics channels of each attempt, slot wait and retry. */
   readonly telemetry?: Telemetry | undefined;
+  /** A known ceiling for the account's rate (`rateLimit` of the config). */
+  readonly rateLimit?: { readonly perSecond: number } | undefined;
 }
 
 const DAY_MS = 86_400_000;
@@ -54,9 +59,19 @@ export class ProviderCaller {
     const closing = this.deps.closing;
     const waitSignal =
       options.signal === undefined || options.signal === closing ? closing : AbortSignal.any([options.signal, closing]);
+    const started = this.deps.now();
+    let throttles = 0;
     return runWithRetry((n) => this.attempt(request, parse, options.signal, waitSignal, n), {
       isSend: options.isSend,
       signal: waitSignal,
+      // Under rate control a throttle slows the whole account and this call waits its turn again.
+      uncounted: (error) =>
+        isPacedThrottle(error) &&
+        (error as ParleyError).retryable &&
+        (!options.isSend || (error as ParleyError).delivery === 'not_sent') &&
+        ((error as ParleyError).retryAfterMs ?? 0) <= 30_000 &&
+        ++throttles <= THROTTLE_RETRY_BOUND.retries &&
+        this.deps.now() - started < THROTTLE_RETRY_BOUND.ms,
       ...(driver.maxAttempts !== undefined ? { policy: { maxAttempts: driver.maxAttempts } } : {}),
       onRetry: (error, attempt, delayMs) => {
         this.deps.telemetry?.retry(options.isSend ? 'send' : 'status', error, attempt, delayMs);
@@ -84,13 +99,18 @@ export class ProviderCaller {
       : undefined;
     const holdMs = release ? driver.concurrency?.holdUntilSettledMs : undefined;
     let holds = false;
+    let answered: Answered | undefined;
     try {
       if (signal?.aborted)
         throw signal.reason instanceof ParleyError ? signal.reason : abortedError('not_sent', signal.reason);
+      // The account's rate (the limiter's rate control), told how the attempt ended.
+      answered = await takeTurn(limiter, driver.scope, this.deps.rateLimit?.perSecond, waitSignal);
       if (driver.dailyQuota) await this.countQuota();
       if (release && holdMs !== undefined) {
         holds = true;
-        return await this.holding(transport, request, parse, waitSignal, release, holdMs);
+        const result = await this.holding(transport, request, parse, waitSignal, release, holdMs);
+        void answered?.();
+        return result;
       }
       const response = await transport.request(
         driver.timeoutMs === undefined && !signal
@@ -101,7 +121,12 @@ export class ProviderCaller {
               ...(signal ? { signal } : {}),
             },
       );
-      return parse(response);
+      const result = parse(response);
+      void answered?.();
+      return result;
+    } catch (error) {
+      await answered?.(error);
+      throw error;
     } finally {
       if (!holds) release?.();
     }

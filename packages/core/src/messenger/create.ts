@@ -75,7 +75,8 @@ export function createMessenger(config: ParleyConfig, options: CreateMessengerOp
   const logger = redactingLogger(options.logger ?? silentLogger, secrets);
   const driver = definition.create(validated, { logger, hashKey });
   for (const secret of driver.secrets) if (secret.length > 0 && !secrets.includes(secret)) secrets.push(secret);
-  return new CoreMessenger(definition.name, driver, options, logger, secrets, hashKey);
+  const { rateLimit } = validated as { rateLimit?: { perSecond: number } };
+  return new CoreMessenger(definition.name, driver, options, logger, secrets, hashKey, rateLimit);
 }
 
 /** The call options of every send without a signal. */
@@ -110,6 +111,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
     logger: Logger,
     secrets: readonly string[],
     hash: (...parts: string[]) => string,
+    rateLimit?: { perSecond: number },
   ) {
     super();
     // Every call waiting for a limiter slot or a retry listens here until its wait ends: a queue
@@ -136,6 +138,7 @@ class CoreMessenger extends EventEmitter<MessengerEvents> implements Messenger {
       now: this.#now,
       closing: this.#closing.signal,
       telemetry,
+      rateLimit,
     });
     const tracking = driver.tracking === undefined ? undefined : { ...DEFAULT_TRACKING, ...driver.tracking };
     const retentionMs = tracking?.maxAgeMs ?? DEFAULT_TRACKING.maxAgeMs;

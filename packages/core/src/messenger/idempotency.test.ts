@@ -140,4 +140,59 @@ describe('idempotent sends', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', delivery: 'not_sent' });
     expect(transport.requests).toHaveLength(0);
   });
+  it('reports a key whose owner died mid-send (no heartbeat) as unknown at once, and never sends it', async () => {
+    const store = memoryStore();
+    const { messenger, transport } = setup(accept, store);
+    const storeKey = `idem:${hashKey('fake', 'idem-key')}:${createHash('sha256').update('killed').digest('base64url')}`;
+    const fp = createHash('sha256')
+      .update(JSON.stringify({ type: 'text', to: '573001234567', text: 'once' }))
+      .digest('base64url');
+    await store.set(storeKey, JSON.stringify({ state: 'pending', fp, owner: 'gone' }), 86_400_000);
+    await expect(messenger.send(TEXT, { idempotencyKey: 'killed' })).rejects.toMatchObject({
+      code: 'PROVIDER_ERROR',
+      delivery: 'unknown',
+    });
+    expect(JSON.parse((await store.get(storeKey)) ?? '{}')).toMatchObject({ state: 'unknown', fp });
+    await expect(messenger.send(TEXT, { idempotencyKey: 'killed' })).rejects.toMatchObject({ delivery: 'unknown' });
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('waits while the owner in another process keeps its heartbeat, and reports unknown once it stops', async () => {
+    let now = 5_000_000;
+    const store = memoryStore({ now: () => now });
+    const { messenger, transport } = setup(accept, store);
+    const storeKey = `idem:${hashKey('fake', 'idem-key')}:${createHash('sha256').update('alive').digest('base64url')}`;
+    const fp = createHash('sha256')
+      .update(JSON.stringify({ type: 'text', to: '573001234567', text: 'once' }))
+      .digest('base64url');
+    await store.set(`${storeKey}:live:other`, '1', 15_000);
+    await store.set(storeKey, JSON.stringify({ state: 'pending', fp, owner: 'other' }), 86_400_000);
+    let settled = false;
+    const waiting = messenger.send(TEXT, { idempotencyKey: 'alive' }).finally(() => (settled = true));
+    waiting.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(settled).toBe(false);
+    now += 15_001; // the other process was killed: its heartbeat is not renewed
+    await expect(waiting).rejects.toMatchObject({ code: 'PROVIDER_ERROR', delivery: 'unknown' });
+    expect(transport.requests).toHaveLength(0);
+  });
+
+  it('keeps a heartbeat beside its pending entry while it sends, and drops it once done', async () => {
+    const store = memoryStore();
+    let release: () => void = () => {};
+    const { messenger } = setup(
+      () => new Promise((resolve) => (release = () => resolve(jsonResponse(200, { id: 7 })))),
+      store,
+    );
+    const storeKey = `idem:${hashKey('fake', 'idem-key')}:${createHash('sha256').update('beat').digest('base64url')}`;
+    const sending = messenger.send(TEXT, { idempotencyKey: 'beat' });
+    await new Promise((r) => setTimeout(r, 20));
+    const pending = JSON.parse((await store.get(storeKey)) ?? '{}') as { state: string; owner: string };
+    expect(pending.state).toBe('pending');
+    expect(await store.get(`${storeKey}:live:${pending.owner}`)).toBe('1');
+    release();
+    await sending;
+    expect(await store.get(`${storeKey}:live:${pending.owner}`)).toBeUndefined();
+    expect(JSON.parse((await store.get(storeKey)) ?? '{}')).toMatchObject({ state: 'done' });
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { idempotencyUnknownError, validationError } from '../errors/factories.js';
 import { ParleyError } from '../errors/ParleyError.js';
 import { sleep } from '../retry/run.js';
@@ -7,12 +7,19 @@ import type { SendResult } from './types.js';
 
 /** How long a result answers a repeated key. */
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 86_400_000;
-/** How long a send in flight holds its key before another process may take over. */
-const PENDING_TTL_MS = 10 * 60_000;
+/**
+ * A send in flight keeps a heartbeat key beside its entry, renewed every `RENEW_MS` and living
+ * `LIVE_TTL_MS`: a waiter that finds the entry pending and the heartbeat gone knows its owner died
+ * mid-send (a killed process), so the message may have reached the provider: the key turns
+ * `unknown`, and it is never sent again. The pending entry itself lives as long as a result would,
+ * so a rerun long after the crash still finds it.
+ */
+const LIVE_TTL_MS = 15_000;
+const RENEW_MS = 5_000;
 const POLL_MS = 100;
 
 type Entry =
-  | { readonly state: 'pending'; readonly fp: string }
+  | { readonly state: 'pending'; readonly fp: string; readonly owner?: string }
   | {
       readonly state: 'done';
       readonly fp: string;
@@ -75,10 +82,16 @@ async function acquireAndSend(
 ): Promise<SendResult> {
   const waitSignal = signal ? AbortSignal.any([signal, deps.closing]) : deps.closing;
   for (;;) {
-    const pending: Entry = { state: 'pending', fp };
-    if (await deps.store.set(storeKey, JSON.stringify(pending), PENDING_TTL_MS, { onlyIfAbsent: true })) {
-      return runOwned(deps, storeKey, fp, send);
+    const owner = randomUUID();
+    // The heartbeat first, so that no waiter ever sees this entry pending without it.
+    await deps.store.set(liveKey(storeKey, owner), '1', LIVE_TTL_MS);
+    const pending: Entry = { state: 'pending', fp, owner };
+    if (
+      await deps.store.set(storeKey, JSON.stringify(pending), Math.max(deps.ttlMs, LIVE_TTL_MS), { onlyIfAbsent: true })
+    ) {
+      return runOwned(deps, storeKey, fp, owner, send);
     }
+    await deps.store.delete(liveKey(storeKey, owner));
     const raw = await deps.store.get(storeKey);
     if (raw === undefined) continue; // the owner gave the key up (its send was surely not sent)
     const entry = readEntry(raw);
@@ -86,11 +99,48 @@ async function acquireAndSend(
     assertSameMessage(entry.fp, fp);
     if (entry.state === 'done') return { ...entry.result, acceptedAt: new Date(entry.result.acceptedAt) };
     if (entry.state === 'unknown') throw idempotencyUnknownError(deps.provider);
+    if (entry.owner !== undefined && (await ownerDied(deps, storeKey, raw, entry.owner))) {
+      throw idempotencyUnknownError(deps.provider);
+    }
     await sleep(POLL_MS, waitSignal); // another process is sending it
   }
 }
 
+const liveKey = (storeKey: string, owner: string) => `${storeKey}:live:${owner}`;
+
+/**
+ * Whether the owner of a pending entry is gone (its heartbeat expired): then the entry, if it
+ * is still that one, is marked `unknown`, for this waiter and every later one.
+ */
+async function ownerDied(deps: IdempotencyDeps, storeKey: string, raw: string, owner: string): Promise<boolean> {
+  if ((await deps.store.get(liveKey(storeKey, owner))) !== undefined) return false;
+  if ((await deps.store.get(storeKey)) !== raw) return false; // it has moved on: look again
+  const fp = (JSON.parse(raw) as Entry).fp;
+  await deps.store.set(storeKey, JSON.stringify({ state: 'unknown', fp } satisfies Entry), deps.ttlMs);
+  return true;
+}
+
 async function runOwned(
+  deps: IdempotencyDeps,
+  storeKey: string,
+  fp: string,
+  owner: string,
+  send: () => Promise<SendResult>,
+): Promise<SendResult> {
+  const live = liveKey(storeKey, owner);
+  const heartbeat = setInterval(() => {
+    deps.store.set(live, '1', LIVE_TTL_MS).catch(() => undefined);
+  }, RENEW_MS);
+  heartbeat.unref?.();
+  try {
+    return await sendOwned(deps, storeKey, fp, send);
+  } finally {
+    clearInterval(heartbeat);
+    await deps.store.delete(live).catch(() => undefined);
+  }
+}
+
+async function sendOwned(
   deps: IdempotencyDeps,
   storeKey: string,
   fp: string,

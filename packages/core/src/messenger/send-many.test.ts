@@ -9,6 +9,7 @@ import { memoryStore } from '../store/memory.js';
 import { fakeProvider } from '../testing/fake-provider.js';
 import { createFakeTransport, type FakeHandler, jsonResponse } from '../testing/fake-transport.js';
 import type { TransportRequest, TransportResponse } from '../transport/types.js';
+import { THROTTLE_RETRY_BOUND } from './caller.js';
 import { createMessenger } from './create.js';
 import type { SendManyOutcome, SendManyProgress } from './send-many.js';
 import type { Messenger } from './types.js';
@@ -59,9 +60,24 @@ function provider(slots?: number): ProviderDefinition {
   } as ProviderDefinition;
 }
 
+function instantClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
 function setup(
   handler: FakeHandler,
-  options: { slots?: number; maxAttempts?: number; store?: ReturnType<typeof memoryStore> } = {},
+  options: {
+    slots?: number;
+    maxAttempts?: number;
+    store?: ReturnType<typeof memoryStore>;
+    limiter?: ReturnType<typeof memoryLimiter>;
+  } = {},
 ) {
   const transport = createFakeTransport(handler);
   const messenger = createMessenger(
@@ -74,7 +90,7 @@ function setup(
       providers: [provider(options.slots)],
       transport,
       store: options.store ?? memoryStore(),
-      limiter: memoryLimiter(),
+      limiter: options.limiter ?? memoryLimiter(),
     },
   );
   open.push(messenger);
@@ -261,6 +277,67 @@ describe('messenger.sendMany', () => {
     expect(transport.requests).toHaveLength(0);
   });
 
+  it('a 429 under rate control uses up no retry attempt, while the server accepts the others', async () => {
+    const refused = new Map<string, number>();
+    const { messenger, transport } = setup(
+      (request) => {
+        const body = String(request.body);
+        // Message 10 is refused five times, while the other 199 are accepted.
+        if (body.includes('hola 10"') && (refused.get('10') ?? 0) < 5) {
+          refused.set('10', (refused.get('10') ?? 0) + 1);
+          return jsonResponse(429, { error: 'slow down' });
+        }
+        return jsonResponse(200, { id: transport.requests.length });
+      },
+      { maxAttempts: 1, limiter: memoryLimiter({ clock: instantClock() }) },
+    );
+    const outcomes = await collect(messenger.sendMany(Array.from({ length: 200 }, (_, i) => text(i))));
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    expect(refused.get('10')).toBe(5);
+    expect(transport.requests).toHaveLength(205);
+  });
+
+  it('a 429 that no accepted request comes with uses an attempt like any failure, and the free ones are bounded', async () => {
+    const lone = setup(() => jsonResponse(429, { error: 'slow down' }), {
+      maxAttempts: 3,
+      limiter: memoryLimiter({ clock: instantClock() }),
+    });
+    const [outcome] = await collect(lone.messenger.sendMany([text(0)]));
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    expect(lone.transport.requests).toHaveLength(3);
+
+    // Message 100 is always refused while the others are accepted: its free retries end at the bound.
+    const busy = setup(
+      (request) =>
+        String(request.body).includes('hola 100"')
+          ? jsonResponse(429, { error: 'slow down' })
+          : jsonResponse(200, { id: 1 }),
+      { maxAttempts: 1, limiter: memoryLimiter({ clock: instantClock() }) },
+    );
+    const outcomes = await collect(busy.messenger.sendMany(Array.from({ length: 400 }, (_, i) => text(i))));
+    expect(outcomes.filter((o) => !o.ok).map((o) => o.index)).toEqual([100]);
+    const zero = busy.transport.requests.filter((r) => String(r.body).includes('hola 100"')).length;
+    expect(zero).toBeGreaterThan(1);
+    expect(zero).toBeLessThanOrEqual(1 + THROTTLE_RETRY_BOUND.retries);
+  });
+
+  it('abort while waiting for the account’s turn: ABORTED, not sent, and nothing more goes out', async () => {
+    let n = 0;
+    const { messenger, transport } = setup(
+      () =>
+        ++n === 1 ? jsonResponse(429, { error: 'wait' }, { 'retry-after': '3600' }) : jsonResponse(200, { id: n }),
+      { maxAttempts: 1 },
+    );
+    // The first send's Retry-After pauses the account for an hour; the second waits for its turn.
+    await expect(messenger.send(text(0))).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    const controller = new AbortController();
+    const waiting = messenger.send(text(1), { signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED', delivery: 'not_sent' });
+    expect(transport.requests).toHaveLength(1);
+  });
+
   it('property: under any pattern of 429s, no message is lost or sent twice', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -277,7 +354,8 @@ describe('messenger.sendMany', () => {
               accepted.push(idOf(request));
               return jsonResponse(200, { id: accepted.length });
             },
-            { maxAttempts: 3 },
+            // Rate control on a clock that moves only when it waits: throttles pace without real time.
+            { maxAttempts: 3, limiter: memoryLimiter({ clock: instantClock() }) },
           );
           const outcomes = await collect(
             messenger.sendMany(
@@ -291,7 +369,8 @@ describe('messenger.sendMany', () => {
           expect(new Set(accepted).size).toBe(accepted.length);
           expect([...okIds].sort()).toEqual([...accepted].sort());
           for (const o of outcomes) if (!o.ok) expect(o.error.delivery).toBe('not_sent');
-          expect(transport.requests.length).toBeLessThanOrEqual(count * 3);
+          // A throttle under rate control uses up no attempt, within its bound.
+          expect(transport.requests.length).toBeLessThanOrEqual(count * (3 + THROTTLE_RETRY_BOUND.retries));
           await messenger.close();
         },
       ),

@@ -7,6 +7,11 @@ export interface RunWithRetryOptions {
   readonly signal?: AbortSignal;
   /** Called before each wait; for logs. */
   readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * A failure for which this says true is tried again at once without using up an attempt
+   * (a throttle under rate control: the limiter's pacing does the waiting). It must bound itself.
+   */
+  readonly uncounted?: (error: unknown) => boolean;
   /** Injected for tests. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random?: () => number;
@@ -37,13 +42,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function runWithRetry<T>(attempt: (n: number) => Promise<T>, options: RunWithRetryOptions): Promise<T> {
   const wait = options.sleep ?? sleep;
+  let counted = 0;
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (error) {
+      if (!options.signal?.aborted && options.uncounted?.(error)) {
+        options.onRetry?.(error, n, 0);
+        continue;
+      }
+      counted++;
       const decision = decideRetry({
         error,
-        attempt: n,
+        attempt: counted,
         isSend: options.isSend,
         ...(options.policy ? { policy: options.policy } : {}),
         ...(options.random ? { random: options.random } : {}),

@@ -115,6 +115,16 @@ function exported(spans: ReturnType<ReturnType<typeof createOtel>['spans']>, met
 beforeAll(() => enableContext());
 afterAll(() => disableContext());
 
+function steppingClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
 it('exports no phone number, text, caption, variable, URL query or secret, whatever the message, config or answer', async () => {
   await fc.assert(
     fc.asyncProperty(scenario, async (s) => {
@@ -137,7 +147,13 @@ it('exports no phone number, text, caption, variable, URL query or secret, whate
       });
       const messenger = createMessenger(
         { provider: 'fake', apiKey: s.apiKey, callbackUrl: hookUrl, webhookSecret: s.webhookSecret },
-        { providers: [refusingProvider(CAPABILITIES)], transport, store: memoryStore(), limiter: memoryLimiter() },
+        {
+          providers: [refusingProvider(CAPABILITIES)],
+          transport,
+          store: memoryStore(),
+          // Rate control on a clock that moves only when it waits: 429s pace without real time.
+          limiter: memoryLimiter({ clock: steppingClock() }),
+        },
       );
       messenger.on('error', () => {});
       try {

@@ -50,6 +50,17 @@ afterEach(async () => {
   metrics.disable();
 });
 
+/** A clock for the rate control that moves only when it waits, so its waits are the same on every run. */
+function steppingClock() {
+  let t = 0;
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+  };
+}
+
 function setup(handler: FakeHandler, capabilities = NONE, extra: Record<string, unknown> = {}, global = false) {
   otel = createOtel();
   const transport = createFakeTransport(handler);
@@ -59,7 +70,7 @@ function setup(handler: FakeHandler, capabilities = NONE, extra: Record<string, 
       providers: [refusingProvider(capabilities)],
       transport,
       store: memoryStore(),
-      limiter: memoryLimiter(),
+      limiter: memoryLimiter({ clock: steppingClock() }),
       ...(global ? {} : { tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider }),
     },
   );
@@ -427,8 +438,9 @@ describe('metrics', () => {
       { attributes: { 'parley.provider': 'fake', 'parley.status': 'accepted' }, value: 1 },
       { attributes: { 'parley.provider': 'fake', 'parley.status': 'delivered' }, value: 1 },
     ]);
-    // Four attempts (two for the retried send, one refused, one status query), each took a slot.
-    expect(points(collected, 'parley.limiter.wait.duration').map((p) => p.value.count)).toEqual([4]);
+    // Four attempts (two for the retried send, one refused, one status query), each took a slot;
+    // after the 429 the account is paced, and the last two waited for their turn too.
+    expect(points(collected, 'parley.limiter.wait.duration').map((p) => p.value.count)).toEqual([6]);
     expect(points(collected, 'parley.limiter.waiting').map((p) => p.value)).toEqual([0]);
   });
 

@@ -345,7 +345,20 @@ export class Telemetry {
   /** The limiter as one attempt sees it: undefined (use it as it is) while nobody listens. */
   observeLimiter(limiter: Limiter): Limiter | undefined {
     if (this.#getTracer() === undefined && this.#getInstruments() === undefined) return undefined;
-    return { acquire: (key, options) => this.slot(() => limiter.acquire(key, options)) };
+    const observed: Limiter = { acquire: (key, options) => this.slot(() => limiter.acquire(key, options)) };
+    // The wait for the account's rate is a limiter wait too.
+    const { pace, feedback } = limiter;
+    if (pace) {
+      observed.pace = (key, options) => {
+        const started = performance.now();
+        return pace.call(limiter, key, options).then((turn) => {
+          if (turn.waitedMs > 0) this.#paced(performance.now() - started);
+          return turn;
+        });
+      };
+    }
+    if (feedback) observed.feedback = (key, answer) => feedback.call(limiter, key, answer);
+    return observed;
   }
 
   /** The transport as attempt `n` sees it: undefined (use it as it is) while no tracer is there. */
@@ -411,6 +424,12 @@ export class Telemetry {
         throw error;
       },
     );
+  }
+
+  /** A wait for the account's rate that held the request (not one that let it go at once): the wait histogram, a span event. */
+  #paced(ms: number): void {
+    this.#getInstruments()?.wait.record(ms / 1000, this.#base);
+    if (this.#getTracer()) this.#activeSpan()?.addEvent('parley.limiter.wait', { 'parley.wait_ms': ms });
   }
 
   /** Before each wait for a retry: the `parley.retries` counter, a span event, `parley:retry`. */

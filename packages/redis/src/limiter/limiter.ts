@@ -4,6 +4,7 @@ import { abortedError, concurrencyLimitError, configError, networkError } from '
 import type { Redis } from 'ioredis';
 import { connect, quit, type RedisConnectionOptions, subscriberOf } from '../connection.js';
 import type { Script } from '../script.js';
+import { redisPacer } from './pacer.js';
 import { ACQUIRE, HEARTBEAT, INSPECT, LEAVE, TRANSFER } from './scripts.js';
 
 export interface RedisLimiterOptions extends RedisConnectionOptions {
@@ -21,8 +22,11 @@ export interface RedisLimiterOptions extends RedisConnectionOptions {
   readonly prefix?: string;
 }
 
-/** A `Limiter` whose slots live in Redis, shared by every process that uses the same Redis and prefix. */
-export interface RedisLimiter extends Limiter {
+/**
+ * A `Limiter` whose slots live in Redis, shared by every process that uses the same Redis and
+ * prefix; so does its rate control (`pace`, `feedback`): one learned rate and one schedule per account.
+ */
+export interface RedisLimiter extends Required<Limiter> {
   /** Live slots and waiting callers of `key`, across all processes (expired ones dropped first). */
   inspect(key: string): Promise<{ readonly active: number; readonly waiting: number }>;
   /**
@@ -113,6 +117,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
   const leaving = new Set<Promise<unknown>>();
   let subscriber: Redis | undefined;
   let counter = 0;
+  const pacer = redisPacer(client, prefix);
   let closed = false;
 
   function stateOf(key: string): KeyState {
@@ -395,6 +400,8 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
 
   return {
     acquire,
+    pace: (key, paceOptions) => pacer.pace(key, paceOptions),
+    feedback: (key, feedback) => pacer.feedback(key, feedback),
     async inspect(key) {
       const [active, waiting] = (await call(stateOf(key), INSPECT, [])) as [number, number];
       return { active, waiting };
@@ -402,6 +409,7 @@ export function redisLimiter(options: RedisLimiterOptions = {}): RedisLimiter {
     async close() {
       if (closed) return;
       closed = true;
+      pacer.close();
       const error = abortedError('not_sent', new Error('the Redis limiter was closed'));
       for (const state of states.values()) {
         clearTimeout(state.timer);
