@@ -475,3 +475,28 @@ describe('parley send --file, interrupted', () => {
     }
   }, 60_000);
 });
+
+describe('parley send --file: a reader of --json that goes away', () => {
+  it('stops nothing: every row is still sent, no stack trace, exit 0', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `${phone(900 + i)},Hola`);
+    const file = csv('epipe.csv', ['to,text', ...rows]);
+    const before = sendsSince(sim, 0).length;
+    const child = spawn(
+      process.execPath,
+      [BIN, 'send', '--dsn', dsn, '--file', file, '--json', '--state', join(dir, 'epipe-state')],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    // Like `| head -1`: read the first line, then close the pipe.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(err).not.toMatch(/EPIPE|Unhandled/);
+    expect(err).toMatch(/done: 200 rows: 200 sent, 0 failed/);
+    expect(code).toBe(0);
+    expect(sendsSince(sim, 0).length - before).toBe(200);
+  });
+});
