@@ -14,11 +14,6 @@ const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
 
 type Globals = { readonly version?: unknown; readonly trace?: unknown; readonly metrics?: unknown } | undefined;
 
-/** Whether the application registered a global tracer (`'trace'`) or meter (`'metrics'`) provider. */
-export function hasGlobal(kind: 'trace' | 'metrics'): boolean {
-  return (globalThis as { [GLOBAL_KEY]?: Globals })[GLOBAL_KEY]?.[kind] !== undefined;
-}
-
 /**
  * The API's globals (registered providers and the version that registered them), or undefined
  * while no copy of the API has registered anything. What `getTracerProvider()` and

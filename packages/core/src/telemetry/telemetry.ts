@@ -95,6 +95,48 @@ function channelsHaveSubscribers(): boolean {
 }
 
 /**
+ * What a telemetry hook makes from a tracer or meter provider (the one given, else the global
+ * one), made again only when that provider changes: while the global registration (provider,
+ * API version) stays as it was, a call costs one or two property reads.
+ */
+class FromProvider<T> {
+  #from: unknown;
+  #value: T | undefined;
+  #seen: unknown;
+  #versionSeen: unknown;
+
+  constructor(
+    private readonly given: unknown,
+    private readonly slot: 'trace' | 'metrics',
+    private readonly globalProvider: (api: OtelApi) => unknown,
+    private readonly make: (provider: unknown) => T | undefined,
+  ) {}
+
+  /** The value, or undefined while there is no provider to use. */
+  get(): T | undefined {
+    let source = this.given;
+    if (source === undefined) {
+      const globals = otelGlobals();
+      const registered = globals?.[this.slot];
+      if (registered === undefined) return undefined;
+      if (registered === this.#seen && globals?.version === this.#versionSeen) return this.#value;
+      this.#seen = registered;
+      this.#versionSeen = globals?.version;
+    } else if (source === this.#from) {
+      return this.#value;
+    }
+    const api = otelApi();
+    if (api === undefined) return undefined;
+    source ??= this.globalProvider(api);
+    if (source !== this.#from) {
+      this.#value = this.make(source);
+      this.#from = source;
+    }
+    return this.#value;
+  }
+}
+
+/**
  * Every span, metric and diagnostics-channel message of one messenger. Each hook first checks,
  * with a property read or two, whether anyone listens (a tracer provider, a meter provider, a
  * channel subscriber) and otherwise just runs the work: without OpenTelemetry registered, the
@@ -104,17 +146,8 @@ function channelsHaveSubscribers(): boolean {
 export class Telemetry {
   readonly #provider: string;
   readonly #secrets: readonly string[];
-  readonly #tracerProvider: TracerProviderLike | undefined;
-  readonly #meterProvider: MeterProviderLike | undefined;
-  #tracerFrom: unknown;
-  #tracer: Tracer | undefined;
-  #meterFrom: unknown;
-  #instruments: Instruments | undefined;
-  /** The global registration (provider, API version) that `#tracer` / `#instruments` were made under. */
-  #traceSeen: unknown;
-  #traceVersionSeen: unknown;
-  #metricsSeen: unknown;
-  #metricsVersionSeen: unknown;
+  readonly #tracer: FromProvider<Tracer>;
+  readonly #instruments: FromProvider<Instruments>;
   /** The getStatus, poll and webhook spans, which take the status they find as attributes. */
   readonly #statusSpans = new WeakSet<Span>();
   readonly #urls = new Map<string, Attributes>();
@@ -126,66 +159,41 @@ export class Telemetry {
   constructor(provider: string, secrets: readonly string[], options: TelemetryOptions = {}) {
     this.#provider = provider;
     this.#secrets = secrets;
-    this.#tracerProvider = options.tracerProvider;
-    this.#meterProvider = options.meterProvider;
+    this.#tracer = new FromProvider(
+      options.tracerProvider,
+      'trace',
+      (api) => api.trace.getTracerProvider(),
+      (source) => {
+        const provider = source as Partial<TracerProviderLike>;
+        return typeof provider.getTracer === 'function'
+          ? (provider.getTracer(SCOPE_NAME, packageVersion()) as Tracer)
+          : undefined;
+      },
+    );
+    this.#instruments = new FromProvider(
+      options.meterProvider,
+      'metrics',
+      // The API has no proxy meter provider: a provider registered later is picked up here.
+      (api) => api.metrics.getMeterProvider(),
+      (source) => {
+        const provider = source as Partial<MeterProviderLike>;
+        return typeof provider.getMeter === 'function'
+          ? createInstruments(provider.getMeter(SCOPE_NAME, packageVersion()) as Meter)
+          : undefined;
+      },
+    );
     this.#base = { 'messaging.system': provider, 'parley.provider': provider };
     this.#sendName = `send ${provider}`;
   }
 
   /** The tracer, or undefined while there is no tracer provider to use. */
   #getTracer(): Tracer | undefined {
-    let source: unknown = this.#tracerProvider;
-    if (source === undefined) {
-      // One or two property reads per call while the registration stays as it was.
-      const globals = otelGlobals();
-      const registered = globals?.trace;
-      if (registered === undefined) return undefined;
-      if (registered === this.#traceSeen && globals?.version === this.#traceVersionSeen) return this.#tracer;
-      this.#traceSeen = registered;
-      this.#traceVersionSeen = globals?.version;
-    } else if (source === this.#tracerFrom) {
-      return this.#tracer;
-    }
-    const api = otelApi();
-    if (api === undefined) return undefined;
-    source ??= api.trace.getTracerProvider();
-    if (source !== this.#tracerFrom) {
-      const provider = source as Partial<TracerProviderLike>;
-      this.#tracer =
-        typeof provider.getTracer === 'function'
-          ? (provider.getTracer(SCOPE_NAME, packageVersion()) as Tracer)
-          : undefined;
-      this.#tracerFrom = source;
-    }
-    return this.#tracer;
+    return this.#tracer.get();
   }
 
   /** The instruments, or undefined while there is no meter provider to use. */
   #getInstruments(): Instruments | undefined {
-    let source: unknown = this.#meterProvider;
-    if (source === undefined) {
-      const globals = otelGlobals();
-      const registered = globals?.metrics;
-      if (registered === undefined) return undefined;
-      if (registered === this.#metricsSeen && globals?.version === this.#metricsVersionSeen) return this.#instruments;
-      this.#metricsSeen = registered;
-      this.#metricsVersionSeen = globals?.version;
-    } else if (source === this.#meterFrom) {
-      return this.#instruments;
-    }
-    const api = otelApi();
-    if (api === undefined) return undefined;
-    // The API has no proxy meter provider: a provider registered later is picked up here.
-    source ??= api.metrics.getMeterProvider();
-    if (source !== this.#meterFrom) {
-      const provider = source as Partial<MeterProviderLike>;
-      this.#instruments =
-        typeof provider.getMeter === 'function'
-          ? createInstruments(provider.getMeter(SCOPE_NAME, packageVersion()) as Meter)
-          : undefined;
-      this.#meterFrom = source;
-    }
-    return this.#instruments;
+    return this.#instruments.get();
   }
 
   #sendAttributes(type: string): Attributes {
